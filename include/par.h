@@ -1,0 +1,18 @@
+/* par.h — the whole public API of par: Dask's model in C.
+ *
+ * Include this one header. Each part below also compiles on its own:
+ *   par/core.h    status codes, par_error, version, allocator hook
+ *   par/value.h   refcounted values (task results and arguments)
+ *   par/graph.h   task graphs: keys, arguments, named ops
+ *   par/exec.h    executors (work-stealing pool, serial, OpenMP), fork-join
+ *   par/client.h  the client, futures and delayed calls */
+#ifndef PAR_H
+#define PAR_H
+
+#include "par/core.h"
+#include "par/value.h"
+#include "par/graph.h"
+#include "par/exec.h"
+#include "par/client.h"
+
+#endif /* PAR_H */

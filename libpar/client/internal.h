@@ -1,0 +1,73 @@
+/* libpar/client/internal.h — futures and the client's bookkeeping. */
+#ifndef PAR_CLIENT_INTERNAL_H
+#define PAR_CLIENT_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "core/internal.h"
+#include "graph/internal.h"
+#include "par/client.h"
+
+struct par_client {
+        par_executor *ex;
+        pthread_mutex_t lock;
+        pthread_cond_t idle;
+        size_t running; /* launched computations not yet finished */
+};
+
+/* A computation started for one or more futures: one plan whose requested
+ * keys are the futures' keys, in order. */
+typedef struct par__launch {
+        par_client *client;
+        par__plan *plan;
+        size_t n;
+        size_t live; /* futures not canceled; at 0 the plan is canceled */
+        par_future **futs;
+} par__launch;
+
+typedef void (*par__future_cb)(par_future *f, void *ud);
+
+typedef struct par__future_cbrec {
+        par__future_cb fn;
+        void *ud;
+} par__future_cbrec;
+
+struct par_future {
+        atomic_size_t refs;
+        char *name; /* key name (owned) */
+        pthread_mutex_t lock;
+        _Atomic int state; /* par_future_state */
+        par_value *value;
+        par_error error;
+        par__event done;
+        par__future_cbrec *cbs;
+        size_t ncbs, cbcap;
+        par__launch *launch; /* while running */
+        bool canceling;
+};
+
+/* Calls fn(f, ud) once f is done: now, on this thread, if it already is;
+ * else on the thread that finishes it. Returns PAR_ENOMEM if the callback
+ * could not be recorded (then it is not called). */
+int par__future_on_done(par_future *f, par__future_cb fn, void *ud);
+
+/* A new pending future named `name` (copied), with two references: the
+ * caller's and the machinery's. */
+par_future *par__future_new(const char *name);
+
+/* Completes a pending future: with a value (taken) if code == 0, else with
+ * the error. No-op if it is already done. Drops the machinery's
+ * reference. */
+void par__future_finish(par_future *f, int code, par_value *value,
+                        const par_error *err);
+
+/* Starts running `g` (owned from here, also on failure) for `n` futures
+ * whose names are its requested keys. */
+int par__client_launch(par_client *c, par_graph *g, size_t n, par_future **futs,
+                       par_error *err);
+
+/* Hash of a value's content, for tokens. */
+uint64_t par__value_token(const par_value *v, uint64_t h);
+
+#endif

@@ -63,8 +63,10 @@ static int cull(const par_graph *g, par__plan *p, compile_tmp *tmp,
                         const par__garg *arg = &g->args[a];
                         if (arg->value)
                                 continue;
-                        uint32_t d = par__graph_find(g, arg->key_name,
-                                                     arg->key_index);
+                        uint32_t d = arg->task != UINT32_MAX
+                                             ? arg->task
+                                             : par__graph_find(g, arg->key_name,
+                                                               arg->key_index);
                         if (d == UINT32_MAX) {
                                 char dbuf[160];
                                 par_key_format(par_key_make(
@@ -192,14 +194,14 @@ int par__plan_new(const par_graph *g, size_t nkeys, const par_key *keys,
 
         p->want = par__calloc(nkeys ? nkeys : 1, sizeof *p->want);
         wanted = par__calloc(n ? n : 1, 1);
-        tmp.argdep = par__calloc(g->nargs ? g->nargs : 1, sizeof *tmp.argdep);
+        tmp.argdep = par__malloc((g->nargs ? g->nargs : 1) * sizeof *tmp.argdep);
         tmp.needed = par__calloc(n ? n : 1, 1);
-        tmp.stack = par__calloc(n ? n : 1, sizeof *tmp.stack);
+        tmp.stack = par__malloc((n ? n : 1) * sizeof *tmp.stack);
         tmp.indeg = par__calloc(n ? n : 1, sizeof *tmp.indeg);
         tmp.cons0 = par__calloc(n + 1, sizeof *tmp.cons0);
-        tmp.cons = par__calloc(g->nargs ? g->nargs : 1, sizeof *tmp.cons);
-        tmp.order = par__calloc(n ? n : 1, sizeof *tmp.order);
-        tmp.next = par__calloc(n ? n : 1, sizeof *tmp.next);
+        tmp.cons = par__malloc((g->nargs ? g->nargs : 1) * sizeof *tmp.cons);
+        tmp.order = par__malloc((n ? n : 1) * sizeof *tmp.order);
+        tmp.next = par__malloc((n ? n : 1) * sizeof *tmp.next);
         p->op_of_name = par__calloc(g->names.n ? g->names.n : 1,
                                     sizeof *p->op_of_name);
         p->task_unit = par__malloc((n ? n : 1) * sizeof *p->task_unit);

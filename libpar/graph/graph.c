@@ -47,9 +47,20 @@ uint32_t par__strtab_find(const par__strtab *t, const char *s, size_t len)
 
 int par__strtab_intern(par__strtab *t, const char *s, size_t len, uint32_t *id)
 {
+        /* Collections add many tasks naming the same few strings (the
+         * key name, the op, the names of the inputs): look there first. */
+        for (int k = 0; k < 4; k++) {
+                uint32_t r = t->recent[k];
+                if (r && memcmp(t->str[r - 1], s, len) == 0 &&
+                    t->str[r - 1][len] == '\0') {
+                        *id = r - 1;
+                        return 0;
+                }
+        }
         uint32_t found = par__strtab_find(t, s, len);
         if (found != UINT32_MAX) {
                 *id = found;
+                t->recent[t->next_recent++ & 3] = found + 1;
                 return 0;
         }
         if (t->n >= UINT32_MAX - 1)
@@ -75,6 +86,7 @@ int par__strtab_intern(par__strtab *t, const char *s, size_t len, uint32_t *id)
                 i = (i + 1) & (t->nslots - 1);
         t->slots[i] = (uint32_t)t->n + 1;
         *id = (uint32_t)t->n++;
+        t->recent[t->next_recent++ & 3] = *id + 1;
         return 0;
 }
 
@@ -95,19 +107,31 @@ static uint64_t key_hash(uint32_t name, int64_t index)
                              ((uint64_t)index >> 32));
 }
 
+/* Probes for (name, index). Returns the task, or UINT32_MAX with *slot
+ * set to the empty slot where it would go. */
+static uint32_t kmap_probe(const par_graph *g, uint32_t name, int64_t index,
+                           size_t *slot)
+{
+        uint64_t h = key_hash(name, index);
+        uint64_t tag = h >> 32;
+        for (size_t i = h & (g->kslots - 1);; i = (i + 1) & (g->kslots - 1)) {
+                uint64_t e = g->kmap[i];
+                if (!e) {
+                        *slot = i;
+                        return UINT32_MAX;
+                }
+                if ((e >> 32) != tag)
+                        continue;
+                uint32_t t = (uint32_t)e - 1;
+                if (g->tasks[t].name == name && g->tasks[t].index == index)
+                        return t;
+        }
+}
+
 uint32_t par__graph_find(const par_graph *g, uint32_t name, int64_t index)
 {
-        if (!g->kslots)
-                return UINT32_MAX;
-        for (size_t i = key_hash(name, index) & (g->kslots - 1);;
-             i = (i + 1) & (g->kslots - 1)) {
-                uint32_t e = g->kmap[i];
-                if (!e)
-                        return UINT32_MAX;
-                const par__task *t = &g->tasks[e - 1];
-                if (t->name == name && t->index == index)
-                        return e - 1;
-        }
+        size_t slot;
+        return g->kslots ? kmap_probe(g, name, index, &slot) : UINT32_MAX;
 }
 
 uint32_t par__graph_find_key(const par_graph *g, par_key key)
@@ -122,15 +146,15 @@ uint32_t par__graph_find_key(const par_graph *g, par_key key)
 
 static int kmap_rehash(par_graph *g, size_t nslots)
 {
-        uint32_t *kmap = par__calloc(nslots, sizeof *kmap);
+        uint64_t *kmap = par__calloc(nslots, sizeof *kmap);
         if (!kmap)
                 return PAR_ENOMEM;
         for (size_t t = 0; t < g->ntasks; t++) {
-                size_t i = key_hash(g->tasks[t].name, g->tasks[t].index) &
-                           (nslots - 1);
+                uint64_t h = key_hash(g->tasks[t].name, g->tasks[t].index);
+                size_t i = h & (nslots - 1);
                 while (kmap[i])
                         i = (i + 1) & (nslots - 1);
-                kmap[i] = (uint32_t)t + 1;
+                kmap[i] = (h >> 32 << 32) | ((uint64_t)t + 1);
         }
         par__free(g->kmap);
         g->kmap = kmap;
@@ -200,6 +224,7 @@ static int store_arg(par_graph *g, const par_arg *a, par__garg *out,
         out->value = NULL;
         out->key_name = 0;
         out->key_index = 0;
+        out->task = UINT32_MAX;
         switch (a->kind) {
         case PAR_ARG_NULL:
                 out->value = par_value_null();
@@ -232,6 +257,7 @@ static int store_arg(par_graph *g, const par_arg *a, par__garg *out,
                                        &out->key_name) < 0)
                         return PAR__ENOMEM(err, "adding a task to a graph");
                 out->key_index = a->u.key.index;
+                out->task = par__graph_find(g, out->key_name, out->key_index);
                 return 0;
         default:
                 goto bad;
@@ -270,7 +296,11 @@ int par_graph_add(par_graph *g, par_key key, const char *op, size_t nargs,
         if (par__strtab_intern(&g->names, key.name, strlen(key.name), &name) < 0 ||
             par__strtab_intern(&g->names, op, strlen(op), &opid) < 0)
                 return PAR__ENOMEM(err, "adding a task to a graph");
-        if (par__graph_find(g, name, key.index) != UINT32_MAX) {
+        if ((g->ntasks + 1) * 2 > g->kslots &&
+            kmap_rehash(g, g->kslots ? g->kslots * 2 : 64) < 0)
+                return PAR__ENOMEM(err, "adding a task to a graph");
+        size_t slot;
+        if (kmap_probe(g, name, key.index, &slot) != UINT32_MAX) {
                 par_key_format(key, kbuf, sizeof kbuf);
                 return par__errorf(err, PAR_EEXIST,
                                    "par_graph_add: the graph already has a "
@@ -281,9 +311,6 @@ int par_graph_add(par_graph *g, par_key key, const char *op, size_t nargs,
                       sizeof *g->tasks) < 0 ||
             par__grow((void **)&g->args, &g->argcap, g->nargs + nargs,
                       sizeof *g->args) < 0)
-                return PAR__ENOMEM(err, "adding a task to a graph");
-        if ((g->ntasks + 1) * 2 > g->kslots &&
-            kmap_rehash(g, g->kslots ? g->kslots * 2 : 64) < 0)
                 return PAR__ENOMEM(err, "adding a task to a graph");
         for (size_t i = 0; i < nargs; i++) {
                 int rc = store_arg(g, &args[i], &g->args[g->nargs + i], err,
@@ -301,10 +328,8 @@ int par_graph_add(par_graph *g, par_key key, const char *op, size_t nargs,
                                   .arg0 = (uint32_t)g->nargs,
                                   .nargs = (uint32_t)nargs};
         g->nargs += nargs;
-        size_t i = key_hash(name, key.index) & (g->kslots - 1);
-        while (g->kmap[i])
-                i = (i + 1) & (g->kslots - 1);
-        g->kmap[i] = t + 1;
+        /* store_arg only reads the map, so `slot` is still the empty one. */
+        g->kmap[slot] = (key_hash(name, key.index) >> 32 << 32) | ((uint64_t)t + 1);
         return 0;
 }
 

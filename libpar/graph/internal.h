@@ -18,6 +18,8 @@ typedef struct par__strtab {
         size_t n, cap;
         uint32_t *slots; /* open addressing: id + 1, 0 = empty */
         size_t nslots;   /* power of two */
+        uint32_t recent[4]; /* ids of recently used strings (ids + 1) */
+        unsigned next_recent;
 } par__strtab;
 
 int par__strtab_intern(par__strtab *t, const char *s, size_t len, uint32_t *id);
@@ -29,6 +31,9 @@ void par__strtab_free(par__strtab *t);
 typedef struct par__garg {
         par_value *value; /* NULL for a key reference */
         uint32_t key_name;
+        uint32_t task; /* the referenced task if it existed when this
+                        * argument was added (tasks are never removed),
+                        * else UINT32_MAX: resolved at compile time */
         int64_t key_index;
 } par__garg;
 
@@ -45,7 +50,10 @@ struct par_graph {
         par__garg *args;
         size_t nargs, argcap;
         par__strtab names; /* key names and op names */
-        uint32_t *kmap;    /* (name, index) -> task + 1; 0 = empty */
+        /* (name, index) -> task: each slot holds the key's 32-bit hash tag
+         * (high half) and task + 1 (low half); 0 = empty. The tag lets a
+         * probe skip non-matching tasks without touching them. */
+        uint64_t *kmap;
         size_t kslots;
 };
 

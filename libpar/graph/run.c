@@ -124,12 +124,23 @@ static void plan_finish(par__plan *p)
                 par__event_set(&p->done);
 }
 
-static inline void unit_done(par__plan *p)
+/* One count of the plan is done: a sink unit, or the start job. */
+static inline void count_done(par__plan *p)
 {
         if (atomic_fetch_sub_explicit(&p->remaining, 1, memory_order_acq_rel) == 1)
                 plan_finish(p);
 }
 
+/* Runs a unit, then the chain of successors it makes ready.
+ *
+ * Only sink units (no dependents) and the start job count towards the
+ * plan's completion, so units do not all meet on one shared counter.
+ * Every other unit has a path to a sink, and a sink cannot finish before
+ * this unit has released its dependents; but once it has, the plan may
+ * finish and be freed on another thread at any moment. So the list of
+ * dependents is copied before the first release, and after the releases
+ * nothing of the plan is touched unless a successor was made ready here
+ * (the plan cannot finish without it). */
 static void unit_run(par_job *job)
 {
         par__unit *u = (par__unit *)job;
@@ -137,20 +148,39 @@ static void unit_run(par_job *job)
         for (;;) {
                 for (uint32_t k = u->first; k < u->first + u->count; k++)
                         run_task(p, p->chain[k]);
+                uint32_t nout = u->nout;
+                if (nout == 0) {
+                        count_done(p);
+                        return;
+                }
+                par_executor *ex = p->ex;
+                par__unit *units = p->units;
+                uint32_t small[16];
+                const uint32_t *outs = small;
+                bool hold = nout > 16;
+                if (hold) {
+                        /* A wide fan-out (rare): rather than copy the list,
+                         * hold the plan open with one more count while
+                         * reading it in place. */
+                        atomic_fetch_add_explicit(&p->remaining, 1,
+                                                  memory_order_relaxed);
+                        outs = &p->out[u->out0];
+                } else {
+                        memcpy(small, &p->out[u->out0], nout * sizeof *small);
+                }
                 par__unit *next = NULL;
-                for (uint32_t e = u->out0; e < u->out0 + u->nout; e++) {
-                        par__unit *v = &p->units[p->out[e]];
+                for (uint32_t e = 0; e < nout; e++) {
+                        par__unit *v = &units[outs[e]];
                         if (atomic_fetch_sub_explicit(&v->pending, 1,
                                                       memory_order_acq_rel) != 1)
                                 continue;
                         if (!next)
                                 next = v;
                         else
-                                par__exec_submit(p->ex, &v->job);
+                                par__exec_submit(ex, &v->job);
                 }
-                /* With a ready successor the plan cannot finish here, so p
-                 * stays valid; without one, p may be freed by unit_done. */
-                unit_done(p);
+                if (hold)
+                        count_done(p); /* may finish the plan if !next */
                 if (!next)
                         return;
                 u = next;
@@ -171,7 +201,7 @@ static void start_body(void *arg)
                 unit_run(&p->units[p->roots[0]].job);
         else
                 par_for(0, (int64_t)p->nroots, 1, roots_range, p);
-        unit_done(p); /* the start job's own count */
+        count_done(p); /* the start job's own count */
 }
 
 static void start_run(par_job *job)
@@ -188,7 +218,10 @@ void par__plan_start(par__plan *p, par_executor *ex, par__plan_done_fn done_fn,
         p->done_ud = ud;
         for (size_t u = 0; u < p->nunits; u++)
                 p->units[u].job.run = unit_run;
-        atomic_store_explicit(&p->remaining, p->nunits + 1, memory_order_relaxed);
+        size_t sinks = 0;
+        for (size_t u = 0; u < p->nunits; u++)
+                sinks += p->units[u].nout == 0;
+        atomic_store_explicit(&p->remaining, sinks + 1, memory_order_relaxed);
         p->start.run = start_run;
         if (ex->vt->async)
                 par__exec_submit(ex, &p->start);

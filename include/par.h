@@ -5,7 +5,10 @@
  *   par/value.h   refcounted values (task results and arguments)
  *   par/graph.h   task graphs: keys, arguments, named ops
  *   par/exec.h    executors (work-stealing pool, serial, OpenMP), fork-join
- *   par/client.h  the client, futures and delayed calls */
+ *   par/client.h  the client, futures and delayed calls
+ *   par/column.h  columns and tables: the partitions of collections
+ *   par/expr.h    expressions evaluated a column at a time
+ *   par/bag.h     bags: partitioned collections of items */
 #ifndef PAR_H
 #define PAR_H
 
@@ -14,5 +17,8 @@
 #include "par/graph.h"
 #include "par/exec.h"
 #include "par/client.h"
+#include "par/column.h"
+#include "par/expr.h"
+#include "par/bag.h"
 
 #endif /* PAR_H */

@@ -96,7 +96,7 @@ int par__client_launch(par_client *c, par_graph *g, size_t n, par_future **futs,
                 return PAR__ENOMEM(err, "starting a computation");
         }
         for (size_t i = 0; i < n; i++) {
-                keys[i] = par_key_make(futs[i]->name, PAR_NO_INDEX);
+                keys[i] = par_key_make(futs[i]->name, futs[i]->index);
                 fs[i] = futs[i];
         }
         par__plan *p;

@@ -10,6 +10,8 @@
 struct par_delayed {
         atomic_size_t refs;
         char *name; /* key name */
+        int64_t index;
+        par__layer *layer; /* if set: the task is in this layer (op NULL) */
         char *op;
         size_t nargs;
         par_value **values;  /* literal arguments, or NULL */
@@ -83,6 +85,7 @@ void par_delayed_release(par_delayed *d)
                         }
                         par__free(d->values);
                         par__free(d->deps);
+                        par__layer_release(d->layer);
                         par__free(d->name);
                         par__free(d->op);
                         par__free(d);
@@ -94,7 +97,105 @@ void par_delayed_release(par_delayed *d)
 
 par_key par_delayed_key(const par_delayed *d)
 {
-        return par_key_make(d->name, PAR_NO_INDEX);
+        return par_key_make(d->name, d->index);
+}
+
+par__layer *par__layer_new(par_graph *g, size_t ndeps, par__layer *const *deps)
+{
+        par__layer *l = par__calloc(1, sizeof *l);
+        if (l)
+                l->deps = par__calloc(ndeps ? ndeps : 1, sizeof *l->deps);
+        if (!l || !l->deps) {
+                if (l)
+                        par__free(l);
+                par_graph_free(g);
+                return NULL;
+        }
+        atomic_init(&l->refs, 1);
+        l->graph = g;
+        l->ndeps = ndeps;
+        for (size_t i = 0; i < ndeps; i++)
+                l->deps[i] = par__layer_retain(deps[i]);
+        return l;
+}
+
+par__layer *par__layer_retain(par__layer *l)
+{
+        if (l)
+                atomic_fetch_add_explicit(&l->refs, 1, memory_order_relaxed);
+        return l;
+}
+
+void par__layer_release(par__layer *l)
+{
+        /* Iterative over the chain of layers a collection builds. */
+        par__layer **work = NULL;
+        size_t n = 0, cap = 0;
+        while (l) {
+                if (atomic_fetch_sub_explicit(&l->refs, 1, memory_order_acq_rel) == 1) {
+                        for (size_t i = 0; i < l->ndeps; i++) {
+                                if (par__grow((void **)&work, &cap, n + 1,
+                                              sizeof *work) == 0)
+                                        work[n++] = l->deps[i];
+                                else
+                                        par__layer_release(l->deps[i]);
+                        }
+                        par_graph_free(l->graph);
+                        par__free(l->deps);
+                        par__free(l);
+                }
+                l = n ? work[--n] : NULL;
+        }
+        par__free(work);
+}
+
+int par__layer_to_graph(const par__layer *root, par_graph *dst, par_error *err)
+{
+        const par__layer **seen = NULL, **stack = NULL;
+        size_t nseen = 0, seencap = 0, n = 0, cap = 0;
+        int rc = 0;
+        if (par__grow((void **)&stack, &cap, 1, sizeof *stack) < 0)
+                return PAR__ENOMEM(err, "building a graph");
+        stack[n++] = root;
+        while (n && rc == 0) {
+                const par__layer *l = stack[--n];
+                bool done = false;
+                for (size_t i = 0; i < nseen && !done; i++)
+                        done = seen[i] == l;
+                if (done)
+                        continue;
+                if (par__grow((void **)&seen, &seencap, nseen + 1, sizeof *seen) < 0 ||
+                    par__grow((void **)&stack, &cap, n + l->ndeps, sizeof *stack) < 0) {
+                        rc = PAR__ENOMEM(err, "building a graph");
+                        break;
+                }
+                seen[nseen++] = l;
+                rc = par__graph_merge(dst, l->graph, err);
+                for (size_t i = 0; i < l->ndeps; i++)
+                        stack[n++] = l->deps[i];
+        }
+        par__free(seen);
+        par__free(stack);
+        return rc;
+}
+
+int par__delayed_from_layer(par__layer *l, const char *name, int64_t index,
+                            par_delayed **out, par_error *err)
+{
+        *out = NULL;
+        par_delayed *d = par__calloc(1, sizeof *d);
+        if (!d)
+                return PAR__ENOMEM(err, "making a delayed");
+        atomic_init(&d->refs, 1);
+        d->name = par__strdup(name);
+        if (!d->name) {
+                par__free(d);
+                return PAR__ENOMEM(err, "making a delayed");
+        }
+        d->index = index;
+        d->layer = par__layer_retain(l);
+        *out = d;
+        return 0;
 }
 
 int par_delayed_call(const char *op, size_t nargs, const par_arg *args,
@@ -110,6 +211,7 @@ int par_delayed_call(const char *op, size_t nargs, const par_arg *args,
         if (!d)
                 return PAR__ENOMEM(err, "recording a delayed call");
         atomic_init(&d->refs, 1);
+        d->index = PAR_NO_INDEX;
         d->nargs = nargs;
         d->op = par__strdup(op);
         d->values = par__calloc(nargs ? nargs : 1, sizeof *d->values);
@@ -133,7 +235,8 @@ int par_delayed_call(const char *op, size_t nargs, const par_arg *args,
                         }
                         d->deps[i] = par_delayed_retain(dep);
                         h = par__hash_bytes(dep->name, strlen(dep->name),
-                                            par__hash_mix(h ^ 0xde1));
+                                            par__hash_mix(h ^ 0xde1 ^
+                                                          (uint64_t)dep->index));
                         continue;
                 }
                 case PAR_ARG_NULL: v = par_value_null(); break;
@@ -200,9 +303,13 @@ int par_delayed_to_graph(const par_delayed *root, par_graph *g, par_error *err)
         stack[n++] = root;
         while (n && rc == 0) {
                 const par_delayed *d = stack[--n];
-                par_key key = par_key_make(d->name, PAR_NO_INDEX);
+                par_key key = par_key_make(d->name, d->index);
                 if (par_graph_contains(g, key))
                         continue;
+                if (d->layer) {
+                        rc = par__layer_to_graph(d->layer, g, err);
+                        continue;
+                }
                 if (par__grow((void **)&args, &argcap, d->nargs ? d->nargs : 1,
                               sizeof *args) < 0) {
                         rc = PAR__ENOMEM(err, "building a graph");
@@ -211,7 +318,7 @@ int par_delayed_to_graph(const par_delayed *root, par_graph *g, par_error *err)
                 for (size_t i = 0; i < d->nargs; i++) {
                         if (d->deps[i]) {
                                 args[i] = par_arg_key(d->deps[i]->name,
-                                                      PAR_NO_INDEX);
+                                                      d->deps[i]->index);
                                 if (par__grow((void **)&stack, &cap, n + 1,
                                               sizeof *stack) < 0) {
                                         rc = PAR__ENOMEM(err, "building a graph");
@@ -290,7 +397,7 @@ int par_client_compute(par_client *c, size_t n, par_delayed *const *ds,
         if (rc < 0)
                 return rc;
         for (size_t i = 0; i < n; i++) {
-                out[i] = par__future_new(ds[i]->name);
+                out[i] = par__future_new(ds[i]->name, ds[i]->index);
                 if (!out[i]) {
                         for (size_t j = 0; j < i; j++) {
                                 par_future_release(out[j]);

@@ -9,7 +9,7 @@
 
 #include "client/internal.h"
 
-par_future *par__future_new(const char *name)
+par_future *par__future_new(const char *name, int64_t index)
 {
         par_future *f = par__calloc(1, sizeof *f);
         if (!f)
@@ -19,6 +19,7 @@ par_future *par__future_new(const char *name)
                 par__free(f);
                 return NULL;
         }
+        f->index = index;
         atomic_init(&f->refs, 2);
         atomic_init(&f->state, PAR_FUTURE_PENDING);
         pthread_mutex_init(&f->lock, NULL);
@@ -121,7 +122,7 @@ bool par_future_done(const par_future *f)
 
 par_key par_future_key(const par_future *f)
 {
-        return par_key_make(f->name, PAR_NO_INDEX);
+        return par_key_make(f->name, f->index);
 }
 
 int par_future_wait(par_future *f, double timeout_s)
@@ -490,7 +491,7 @@ int par_client_submit(par_client *c, const char *op, size_t nargs,
         pc->op = par__strdup(op);
         pc->values = par__calloc(nargs ? nargs : 1, sizeof *pc->values);
         pc->inputs = par__calloc(nargs ? nargs : 1, sizeof *pc->inputs);
-        pc->fut = par__future_new(name);
+        pc->fut = par__future_new(name, PAR_NO_INDEX);
         if (!pc->op || !pc->values || !pc->inputs || !pc->fut)
                 goto nomem;
         size_t ninputs = 0;

@@ -36,6 +36,7 @@ typedef struct par__future_cbrec {
 struct par_future {
         atomic_size_t refs;
         char *name; /* key name (owned) */
+        int64_t index;
         pthread_mutex_t lock;
         _Atomic int state; /* par_future_state */
         par_value *value;
@@ -54,7 +55,7 @@ int par__future_on_done(par_future *f, par__future_cb fn, void *ud);
 
 /* A new pending future named `name` (copied), with two references: the
  * caller's and the machinery's. */
-par_future *par__future_new(const char *name);
+par_future *par__future_new(const char *name, int64_t index);
 
 /* Completes a pending future: with a value (taken) if code == 0, else with
  * the error. No-op if it is already done. Drops the machinery's
@@ -66,6 +67,27 @@ void par__future_finish(par_future *f, int code, par_value *value,
  * whose names are its requested keys. */
 int par__client_launch(par_client *c, par_graph *g, size_t n, par_future **futs,
                        par_error *err);
+
+/* A layer: an immutable set of tasks plus the layers they reference, as
+ * Dask's HighLevelGraph layers. Collections (bags, frames) hold their last
+ * layer; computing merges the closure into one graph. */
+typedef struct par__layer {
+        atomic_size_t refs;
+        par_graph *graph;
+        size_t ndeps;
+        struct par__layer **deps;
+} par__layer;
+
+/* Takes `g`, retains deps. Returns NULL (freeing g) when memory runs out. */
+par__layer *par__layer_new(par_graph *g, size_t ndeps, par__layer *const *deps);
+par__layer *par__layer_retain(par__layer *l);
+void par__layer_release(par__layer *l);
+/* Adds the tasks of `l` and of every layer it depends on to dst. */
+int par__layer_to_graph(const par__layer *l, par_graph *dst, par_error *err);
+
+/* A delayed standing for task `name` of layer `l` (retained). */
+int par__delayed_from_layer(par__layer *l, const char *name, int64_t index,
+                            par_delayed **out, par_error *err);
 
 /* Hash of a value's content, for tokens. */
 uint64_t par__value_token(const par_value *v, uint64_t h);

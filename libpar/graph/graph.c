@@ -378,3 +378,39 @@ int par_graph_to_dot(const par_graph *g, const char *path, par_error *err)
                                    strerror(errno));
         return 0;
 }
+
+int par__graph_merge(par_graph *dst, const par_graph *src, par_error *err)
+{
+        par_arg small[16];
+        par_arg *args = small;
+        size_t cap = 16;
+        int rc = 0;
+        for (size_t t = 0; t < src->ntasks && rc == 0; t++) {
+                const par__task *task = &src->tasks[t];
+                par_key key = par_key_make(src->names.str[task->name], task->index);
+                if (par__graph_find_key(dst, key) != UINT32_MAX)
+                        continue;
+                if (task->nargs > cap) {
+                        par_arg *n = par__malloc(task->nargs * sizeof *n);
+                        if (!n) {
+                                rc = PAR__ENOMEM(err, "merging graphs");
+                                break;
+                        }
+                        if (args != small)
+                                par__free(args);
+                        args = n;
+                        cap = task->nargs;
+                }
+                for (uint32_t a = 0; a < task->nargs; a++) {
+                        const par__garg *ga = &src->args[task->arg0 + a];
+                        args[a] = ga->value ? par_arg_value(ga->value)
+                                            : par_arg_key(src->names.str[ga->key_name],
+                                                          ga->key_index);
+                }
+                rc = par_graph_add(dst, key, src->names.str[task->op], task->nargs,
+                                   args, err);
+        }
+        if (args != small)
+                par__free(args);
+        return rc;
+}

@@ -63,6 +63,9 @@ uint32_t par__graph_find_key(const par_graph *g, par_key key);
 int par__graph_format_task_key(const par_graph *g, uint32_t t, char *buf,
                                size_t size);
 
+/* Adds to dst every task of src whose key dst does not have. */
+int par__graph_merge(par_graph *dst, const par_graph *src, par_error *err);
+
 /* ---- plans --------------------------------------------------------------- */
 
 typedef struct par__plan par__plan;

@@ -3,9 +3,24 @@
  * so a mutex around the map costs nothing that matters. */
 #include <pthread.h>
 
+#include "bag/internal.h"
 #include "graph/internal.h"
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t builtins_once = PTHREAD_ONCE_INIT;
+static _Thread_local bool registering_builtins;
+
+/* par's own ops are registered on first use of the registry, so every
+ * process that runs a graph knows them, whatever it linked. */
+static void register_builtins(void)
+{
+        registering_builtins = true; /* their registrations skip the once */
+        par__bag_register_ops();
+        par__bag_register_agg_ops();
+        par__bag_register_result_ops();
+        par__random_register_ops();
+        registering_builtins = false;
+}
 static par__strtab reg_names;
 static par_op_fn *reg_fns;
 static size_t reg_cap;
@@ -16,6 +31,8 @@ int par_op_register(const char *name, par_op_fn fn, par_error *err)
                 return par__errorf(err, PAR_EINVAL,
                                    "par_op_register: a name and a function "
                                    "are required");
+        if (!registering_builtins)
+                pthread_once(&builtins_once, register_builtins);
         int rc = 0;
         pthread_mutex_lock(&reg_lock);
         uint32_t id = par__strtab_find(&reg_names, name, strlen(name));
@@ -43,6 +60,7 @@ par_op_fn par_op_lookup(const char *name)
         if (!name)
                 return NULL;
         par_op_fn fn = NULL;
+        pthread_once(&builtins_once, register_builtins);
         pthread_mutex_lock(&reg_lock);
         uint32_t id = par__strtab_find(&reg_names, name, strlen(name));
         if (id != UINT32_MAX && id < reg_cap)

@@ -4,6 +4,7 @@
 #include <pthread.h>
 
 #include "bag/internal.h"
+#include "frame/internal.h"
 #include "graph/internal.h"
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -19,6 +20,7 @@ static void register_builtins(void)
         par__bag_register_agg_ops();
         par__bag_register_result_ops();
         par__random_register_ops();
+        par__frame_register_ops();
         registering_builtins = false;
 }
 static par__strtab reg_names;

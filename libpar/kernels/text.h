@@ -12,6 +12,11 @@
 
 #include "par/core.h"
 
+/* Selects the instruction set the kernels use: 0 portable C, 1 AVX2
+ * where the CPU has it (the default, chosen at first use). For tests
+ * that run every kernel at every level; returns the level in force. */
+int par__text_set_isa(int level);
+
 /* Number of occurrences of byte `delim` in buf[0..n). Memory speed. */
 size_t par__count_byte(const char *buf, size_t n, char delim);
 

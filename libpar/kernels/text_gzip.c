@@ -4,11 +4,11 @@
  * decoded one after another until the input ends (as gzip -d and Python's
  * gzip do); zero bytes after the last member are padding and ignored. The
  * output buffer starts at the last member's ISIZE (exact for one member
- * under 4 GiB), then doubles. zlib allocates through par__malloc.
+ * under 4 GiB and under 8 times the input), then doubles. zlib allocates
+ * through par__malloc.
  *
  * Built without zlib (PAR_HAVE_ZLIB unset or 0), par__gunzip fails with
  * PAR_ENOTSUP. */
-#include <limits.h>
 
 #include "core/internal.h"
 #include "kernels/text.h"
@@ -66,15 +66,17 @@ int par__gunzip(const char *name, const void *in, size_t n, char **out,
         if (n > 0 && !member_header(src, n))
                 return par__errorf(err, PAR_EPARSE, "%s: not gzip data", name);
 
-        /* First guess: the last member's ISIZE (mod 2^32), trusted only up
-         * to deflate's largest ratio (about 1032:1). */
-        size_t cap = n < 64 ? 256 : 2 * n;
+        /* First guess: the last member's ISIZE (mod 2^32), capped at 8
+         * times the input (a damaged trailer must not reserve gigabytes);
+         * doubling (realloc, mremap for large blocks) does the rest. */
+        size_t cap = 4 * n + 256;
         if (n >= 18) {
                 const unsigned char *t = src + n - 4;
                 size_t isize = (size_t)t[0] | (size_t)t[1] << 8 |
                                (size_t)t[2] << 16 | (size_t)t[3] << 24;
-                if (isize > 0 && isize / 1032 <= n)
-                        cap = isize + 1;
+                size_t most = n > (SIZE_MAX - 4096) / 8 ? SIZE_MAX : 8 * n + 4096;
+                if (isize > 0)
+                        cap = isize < most ? isize + 1 : most;
         }
         char *buf = par__malloc(cap);
         if (!buf)

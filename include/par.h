@@ -8,7 +8,8 @@
  *   par/client.h  the client, futures and delayed calls
  *   par/column.h  columns and tables: the partitions of collections
  *   par/expr.h    expressions evaluated a column at a time
- *   par/bag.h     bags: partitioned collections of items */
+ *   par/bag.h     bags: partitioned collections of items
+ *   par/frame.h   dataframes: partitioned tables, CSV in and out */
 #ifndef PAR_H
 #define PAR_H
 
@@ -20,5 +21,6 @@
 #include "par/column.h"
 #include "par/expr.h"
 #include "par/bag.h"
+#include "par/frame.h"
 
 #endif /* PAR_H */

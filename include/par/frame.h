@@ -178,6 +178,63 @@ PAR_API int par_frame_to_csv(par_client *c, par_frame *f, const char *pattern,
 PAR_API int par_table_format(const par_value *t, int64_t index_start,
                              int64_t max_rows, char *buf, size_t size);
 
+/* ---- the Arrow C Data Interface ------------------------------------------------ */
+
+/* The structs of the Arrow C Data Interface, exactly as its specification
+ * publishes them (an ABI, guarded by the macro the specification names so
+ * that including Arrow's own header as well is fine). */
+#ifndef ARROW_C_DATA_INTERFACE
+#define ARROW_C_DATA_INTERFACE
+
+#define ARROW_FLAG_DICTIONARY_ORDERED 1
+#define ARROW_FLAG_NULLABLE 2
+#define ARROW_FLAG_MAP_KEYS_SORTED 4
+
+struct ArrowSchema {
+        const char *format;
+        const char *name;
+        const char *metadata;
+        int64_t flags;
+        int64_t n_children;
+        struct ArrowSchema **children;
+        struct ArrowSchema *dictionary;
+        void (*release)(struct ArrowSchema *);
+        void *private_data;
+};
+
+struct ArrowArray {
+        int64_t length;
+        int64_t null_count;
+        int64_t offset;
+        int64_t n_buffers;
+        int64_t n_children;
+        const void **buffers;
+        struct ArrowArray **children;
+        struct ArrowArray *dictionary;
+        void (*release)(struct ArrowArray *);
+        void *private_data;
+};
+
+#endif /* ARROW_C_DATA_INTERFACE */
+
+/* Exports a table as a struct array (one child per column: int64 "l",
+ * float64 "g", bool "b" as a bitmap, string "U" with int64 offsets). The
+ * data is shared, not copied: the export holds a reference to the table
+ * until the consumer calls the release callbacks (bools are converted to
+ * bitmaps, which the export owns). On failure nothing is exported.
+ * Errors: PAR_EINVAL (not a table, or a list column), PAR_ENOMEM. */
+PAR_API int par_table_to_arrow(const par_value *table, struct ArrowSchema *schema,
+                               struct ArrowArray *array, par_error *err);
+
+/* Imports a struct array of int64, float64, bool, and string or large
+ * string children ("l", "g", "b", "u", "U") as a new table (copying the
+ * data), then releases the schema and array (moving them, as the
+ * specification says a consumer does). Errors: PAR_ENOTSUP naming an
+ * unsupported format, PAR_EINVAL for malformed input, PAR_ENOMEM. */
+PAR_API int par_table_from_arrow(struct ArrowSchema *schema,
+                                 struct ArrowArray *array, par_value **out,
+                                 par_error *err);
+
 #ifdef __cplusplus
 }
 #endif

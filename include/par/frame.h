@@ -149,6 +149,38 @@ PAR_API int par_frame_stat(par_frame *f, const char *column, par_stat stat,
 PAR_API int par_frame_count_rows(par_frame *f, par_delayed **out,
                                  par_error *err);
 
+/* The last n rows (computing partitions from the end only as needed). */
+PAR_API int par_frame_tail(par_client *c, par_frame *f, int64_t n,
+                           par_value **out, int64_t *got, par_error *err);
+
+/* Distinct values of a column with their counts: a delayed table
+ * ("value", "count") sorted by count (descending), then value, as pandas'
+ * value_counts. Nulls are not counted. */
+PAR_API int par_frame_value_counts(par_frame *f, const char *column,
+                                   par_delayed **out, par_error *err);
+
+/* Group-by aggregation: groups rows by the `key` column and reduces each
+ * columns[i] with stats[i] (SUM, MIN, MAX, MEAN, or 0 for a count): a
+ * delayed table with "key" and one column per aggregation, named
+ * "<column>_<stat>", sorted by key. Partial results are per-partition
+ * sorted groups merged in a tree (split_every 8). */
+PAR_API int par_frame_groupby_agg(par_frame *f, const char *key, size_t n,
+                                  const char *const *columns,
+                                  const par_stat *stats, par_delayed **out,
+                                  par_error *err);
+
+/* Summary statistics of the numeric columns: a delayed table with a
+ * "stat" column (count, mean, std, min, max) and one float64 column per
+ * numeric column, as pandas' describe (std with ddof 1) without the
+ * quantiles. */
+PAR_API int par_frame_describe(par_frame *f, par_delayed **out, par_error *err);
+
+/* A frame of `n` partitions. Fewer: adjacent partitions are joined.
+ * More: needs known lengths (persist first); rows are split evenly.
+ * Errors: PAR_EINVAL (n < 1; more partitions with unknown lengths). */
+PAR_API int par_frame_repartition(par_frame *f, int64_t n, par_frame **out,
+                                  par_error *err);
+
 /* Options of to_csv; zero means the default (pandas' layout). */
 typedef struct par_to_csv_opts {
         char delimiter;       /* 0: ',' */

@@ -37,6 +37,7 @@ par_value *par__table_slice(par_value *t, int64_t start, int64_t n);
 par_value *par__table_concat(size_t n, par_value *const *tables);
 
 void par__frame_register_ops(void);
+void par__frame_register_agg_ops(void);
 void par__csv_register_ops(void);
 
 #endif

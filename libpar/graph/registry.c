@@ -21,6 +21,7 @@ static void register_builtins(void)
         par__bag_register_result_ops();
         par__random_register_ops();
         par__frame_register_ops();
+        par__frame_register_agg_ops();
         registering_builtins = false;
 }
 static par__strtab reg_names;

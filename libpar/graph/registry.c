@@ -22,6 +22,7 @@ static void register_builtins(void)
         par__random_register_ops();
         par__frame_register_ops();
         par__frame_register_agg_ops();
+        par__csv_register_ops();
         registering_builtins = false;
 }
 static par__strtab reg_names;

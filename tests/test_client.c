@@ -291,8 +291,10 @@ static void delayed(par_client *c)
         CHECK(par_compute(c, 1, &use, out, &err) == PAR_ERANGE);
         CHECK(strstr(err.message, par_delayed_key(bad).name) != NULL);
         CHECK(out[0] == NULL);
-        CHECK(par_delayed_call("app.inc", 1, (par_arg[]){par_arg_key("k", 0)}, &z,
+        par_delayed *none = NULL;
+        CHECK(par_delayed_call("app.inc", 1, (par_arg[]){par_arg_key("k", 0)}, &none,
                                &err) == PAR_EINVAL);
+        CHECK(none == NULL);
         par_delayed_release(bad);
         par_delayed_release(use);
         par_delayed_release(x);

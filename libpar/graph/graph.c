@@ -51,7 +51,7 @@ int par__strtab_intern(par__strtab *t, const char *s, size_t len, uint32_t *id)
          * key name, the op, the names of the inputs): look there first. */
         for (int k = 0; k < 4; k++) {
                 uint32_t r = t->recent[k];
-                if (r && memcmp(t->str[r - 1], s, len) == 0 &&
+                if (r && strncmp(t->str[r - 1], s, len) == 0 &&
                     t->str[r - 1][len] == '\0') {
                         *id = r - 1;
                         return 0;

@@ -23,6 +23,9 @@ packages=(
         valgrind
         binutils          # nm, for tests/infra/check_exports.sh
         python3
+        python3-numpy     # tests compare with numpy (lstsq, .npy files)
+        python3-pandas    # tests read par's CSV with pandas and vice versa
+        bible-kjv         # the King James text the talk example reads
 )
 
 if [[ "${PAR_SKIP_DEPS:-0}" == 1 ]]; then

@@ -16,10 +16,13 @@
  *     with the number parsers of kernels/numfmt.h. An inferred column
  *     starts as int64 and moves on when a field does not fit: to float64
  *     (the int64 values already stored are converted in place; an integer
- *     text and its int64 value round to the same double), to bool (only
- *     while every earlier field was missing), or to string. A column that
- *     becomes a string after earlier chunks re-tokenizes those chunks once,
- *     for all the columns that changed in the same chunk.
+ *     text and its int64 value round to the same double, but for the sign
+ *     of a zero, which is noted), to bool (only while every earlier field
+ *     was missing), or to string. The strings of
+ *     the rows before such a late change come from one more tokenizing
+ *     pass at the end, over the rows before the latest change, shared by
+ *     all the columns that changed: the cost stays linear however many
+ *     columns change, and wherever.
  *
  * Errors name the earliest offending place in the file: a type error in an
  * earlier row wins over a field-count error found by the tokenizer later in
@@ -164,6 +167,32 @@ static bool is_na(const char *s, size_t n)
                 if (strlen(na_strings[i]) == n && memcmp(na_strings[i], s, n) == 0)
                         return true;
         return false;
+}
+
+/* Numbers may have spaces around them, as pandas' parsers allow: strips
+ * ASCII whitespace from both ends; false if there was none. */
+static bool strip_ws(const char **s, size_t *n)
+{
+        const char *p = *s, *e = p + *n;
+        while (p < e && (*p == ' ' || (*p >= '\t' && *p <= '\r')))
+                p++;
+        while (e > p && (e[-1] == ' ' || (e[-1] >= '\t' && e[-1] <= '\r')))
+                e--;
+        if (p == *s && e == *s + *n)
+                return false;
+        *s = p;
+        *n = (size_t)(e - p);
+        return true;
+}
+
+static bool parse_int_ws(const char *s, size_t n, int64_t *out)
+{
+        return strip_ws(&s, &n) && par__parse_int64(s, s + n, out) == 0;
+}
+
+static bool parse_double_ws(const char *s, size_t n, double *out)
+{
+        return strip_ws(&s, &n) && par__parse_double(s, s + n, out) == 0;
 }
 
 /* 1 true, 0 false, -1 neither. */
@@ -447,6 +476,9 @@ static void masks_portable(const char *p, size_t nblocks, char quote,
                 for (unsigned k = 0; k < 8; k++) {
                         uint64_t w;
                         memcpy(&w, p + 8 * k, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+                        w = __builtin_bswap64(w); /* byte k in bits 8k.. */
+#endif
                         q |= swar_eq(w, pq) << (8 * k);
                         d |= swar_eq(w, pd) << (8 * k);
                         nl |= swar_eq(w, pn) << (8 * k);
@@ -468,15 +500,14 @@ CSV_AVX2 static void masks_avx2(const char *p, size_t nblocks, char quote,
         for (size_t b = 0; b < nblocks; b++, p += 64) {
                 __m256i lo = _mm256_loadu_si256((const __m256i *)p);
                 __m256i hi = _mm256_loadu_si256((const __m256i *)(p + 32));
-                uint64_t q = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, vq)) |
-                             (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, vq)) << 32;
-                uint64_t d = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, vd)) |
-                             (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, vd)) << 32;
-                uint64_t nl = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, vn)) |
-                              (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, vn)) << 32;
-                m[b].quote = q;
+#define CSV_MASK64(v)                                                          \
+        ((uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, v)) |  \
+         (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, v)) << 32)
+                uint64_t nl = CSV_MASK64(vn);
+                m[b].quote = CSV_MASK64(vq);
                 m[b].nl = nl;
-                m[b].sep = d | nl;
+                m[b].sep = CSV_MASK64(vd) | nl;
+#undef CSV_MASK64
         }
 }
 #endif
@@ -671,7 +702,8 @@ typedef struct colbuild {
         size_t src;     /* column index in the file */
         int kind;       /* K_* */
         bool fixed;     /* dtype given */
-        bool pending;   /* became a string; earlier chunks still to fill */
+        size_t str_from; /* became a string at this row; the earlier rows
+                            are filled at the end */
         bool failed;    /* type error in this chunk, at err_row */
         size_t err_row;
         void *vals;     /* int64 / double, or bool bytes */
@@ -680,6 +712,10 @@ typedef struct colbuild {
         size_t nbytes, bytecap;
         uint8_t *valid; /* always allocated; dropped at the end if no nulls */
         int64_t nulls;
+        /* Inferred int64 columns: rows whose text was a negative zero
+         * ("-0"), which must become -0.0 if the column turns float64. */
+        size_t *negzero;
+        size_t nnegzero, negzero_cap;
 } colbuild;
 
 typedef struct parser {
@@ -691,6 +727,7 @@ typedef struct parser {
         size_t rowcap;   /* rows every column buffer has room for */
         char *scratch;   /* unquoted fields */
         size_t scratch_cap;
+        size_t rows_done; /* rows converted so far */
 } parser;
 
 static inline const char *field_text(const parser *ps, fld f, size_t *len)
@@ -783,6 +820,23 @@ static int ensure_rows(parser *ps, size_t rows)
 /* Each conv_* converts rows [r, R) of a chunk whose first row is row g0 of
  * the block, and returns the first row it could not convert (R if all). */
 
+/* Notes row i as a negative zero if its text (parsed as int64 0) has a
+ * minus sign. */
+static int note_negzero(colbuild *c, const char *s, size_t len, size_t i)
+{
+        strip_ws(&s, &len);
+        if (c->fixed || !len || s[0] != '-')
+                return 0;
+        void *p = c->negzero;
+        if (par__grow(&p, &c->negzero_cap, c->nnegzero + 1, sizeof *c->negzero) < 0)
+                return PAR_ENOMEM;
+        c->negzero = p;
+        c->negzero[c->nnegzero++] = i;
+        return 0;
+}
+
+#define CONV_ENOMEM SIZE_MAX
+
 static size_t conv_int(parser *ps, colbuild *c, const fld *F, size_t r,
                        size_t R, size_t g0)
 {
@@ -790,10 +844,20 @@ static size_t conv_int(parser *ps, colbuild *c, const fld *F, size_t r,
         for (; r < R; r++) {
                 size_t len;
                 const char *s = field_text(ps, F[r], &len);
-                if (PAR__LIKELY(par__parse_int64(s, s + len, &out[r]) == 0))
+                if (PAR__LIKELY(par__parse_int64(s, s + len, &out[r]) == 0)) {
+                        if (PAR__UNLIKELY(out[r] == 0) &&
+                            note_negzero(c, s, len, g0 + r) < 0)
+                                return CONV_ENOMEM;
                         continue;
-                if (!is_na(s, len))
+                }
+                if (!is_na(s, len)) {
+                        if (parse_int_ws(s, len, &out[r])) {
+                                if (out[r] == 0 && note_negzero(c, s, len, g0 + r) < 0)
+                                        return CONV_ENOMEM;
+                                continue;
+                        }
                         return r;
+                }
                 out[r] = 0;
                 set_null(c, g0 + r);
         }
@@ -812,8 +876,11 @@ static size_t conv_float(parser *ps, colbuild *c, const fld *F, size_t r,
                                 set_null(c, g0 + r);
                         continue;
                 }
-                if (!is_na(s, len))
+                if (!is_na(s, len)) {
+                        if (parse_double_ws(s, len, &out[r]))
+                                continue;
                         return r;
+                }
                 out[r] = NAN;
                 set_null(c, g0 + r);
         }
@@ -882,7 +949,9 @@ static int conv_str(parser *ps, colbuild *c, const fld *F, size_t R, size_t g0)
         return 0;
 }
 
-/* int64 values of rows [0, upto) to doubles in place; nulls become NaN. */
+/* int64 values of rows [0, upto) to doubles in place; nulls become NaN.
+ * An integer's text and its int64 value round to the same double, except
+ * for the sign of a zero, which the noted rows restore. */
 static void int_to_float(colbuild *c, size_t upto)
 {
         char *p = c->vals;
@@ -892,6 +961,13 @@ static void int_to_float(colbuild *c, size_t upto)
                 double d = is_valid(c, i) ? (double)v : NAN;
                 memcpy(p + 8 * i, &d, 8);
         }
+        for (size_t k = 0; k < c->nnegzero; k++) {
+                double d = -0.0;
+                memcpy(p + 8 * c->negzero[k], &d, 8);
+        }
+        par__free(c->negzero);
+        c->negzero = NULL;
+        c->nnegzero = c->negzero_cap = 0;
 }
 
 /* Switches to bool; every earlier row is null. */
@@ -907,14 +983,16 @@ static int to_bool(parser *ps, colbuild *c, size_t upto)
         return 0;
 }
 
-/* Switches to string, with every row still to fill: all validity bits set
- * again (the conversion recomputes the nulls). */
-static int to_string(parser *ps, colbuild *c)
+/* Switches to string from row g0 on (the rows before it are filled in by
+ * fill_prefixes at the end): all validity bits set again, as the
+ * conversions recompute the nulls; the bytes of row g0 start at 0. */
+static int to_string(parser *ps, colbuild *c, size_t g0)
 {
         int64_t *o = par__malloc((ps->rowcap + 1) * sizeof *o);
         if (!o)
                 return PAR_ENOMEM;
-        o[0] = 0;
+        o[0] = o[g0] = 0;
+        c->str_from = g0;
         par__free(c->vals);
         c->vals = NULL;
         c->offs = o;
@@ -925,15 +1003,18 @@ static int to_string(parser *ps, colbuild *c)
         return 0;
 }
 
-/* Converts one column of a chunk, changing its kind as needed. A column
- * that becomes a string while earlier chunks exist is left `pending`. */
+/* Converts one column of a chunk, changing its kind as needed. */
 static int convert_col(parser *ps, colbuild *c, const fld *F, size_t R,
                        size_t g0)
 {
         size_t r = 0;
         while (r < R) {
                 switch (c->kind) {
-                case K_INT: r = conv_int(ps, c, F, r, R, g0); break;
+                case K_INT:
+                        r = conv_int(ps, c, F, r, R, g0);
+                        if (r == CONV_ENOMEM)
+                                return PAR_ENOMEM;
+                        break;
                 case K_FLOAT: r = conv_float(ps, c, F, r, R, g0); break;
                 case K_BOOL: r = conv_bool(ps, c, F, r, R, g0); break;
                 default: return conv_str(ps, c, F, R, g0);
@@ -950,18 +1031,16 @@ static int convert_col(parser *ps, colbuild *c, const fld *F, size_t R,
                 double d;
                 bool none_before = (int64_t)(g0 + r) == c->nulls;
                 int rc = 0;
-                if (c->kind == K_INT && par__parse_double(s, s + len, &d) == 0) {
+                if (c->kind == K_INT && (par__parse_double(s, s + len, &d) == 0 ||
+                                         parse_double_ws(s, len, &d))) {
                         int_to_float(c, g0 + r);
                         c->kind = K_FLOAT;
                 } else if (c->kind != K_BOOL && none_before &&
                            parse_bool(s, len) >= 0) {
                         rc = to_bool(ps, c, g0 + r);
                 } else {
-                        rc = to_string(ps, c);
-                        if (rc == 0 && g0 > 0) {
-                                c->pending = true;
-                                return 0;
-                        }
+                        /* this chunk again, as strings */
+                        rc = to_string(ps, c, g0);
                         r = 0;
                 }
                 if (rc < 0)
@@ -970,55 +1049,97 @@ static int convert_col(parser *ps, colbuild *c, const fld *F, size_t R,
         return 0;
 }
 
-/* Fills rows [0, upto_byte) — the chunks before the current one — of the
- * pending columns by tokenizing them again. */
-static int fill_pending(parser *ps, const tokenizer *model, size_t upto_byte,
-                        size_t rows_before)
+/* Fills the rows before str_from of the columns that became strings after
+ * the first chunk: one more tokenizing pass over the rows before the
+ * latest such change, for all those columns at once. Each column's bytes
+ * from str_from on are kept aside and appended after. */
+static int fill_prefixes(parser *ps, const tokenizer *model)
 {
-        size_t npend = 0;
-        for (size_t k = 0; k < ps->nkept; k++)
-                npend += ps->cols[k].pending;
+        size_t np = 0, upto = 0;
+        for (size_t k = 0; k < ps->nkept; k++) {
+                colbuild *c = &ps->cols[k];
+                if (c->kind == K_STR && c->str_from > 0) {
+                        np++;
+                        if (c->str_from > upto)
+                                upto = c->str_from;
+                }
+        }
+        if (!np)
+                return 0;
         int32_t *slot = par__malloc(model->ncols * sizeof *slot);
-        colbuild **pc = par__malloc(npend * sizeof *pc);
-        fld *idx = par__malloc(npend * model->cap * sizeof *idx);
+        colbuild **pc = par__calloc(np, sizeof *pc);
+        char **suffix = par__calloc(np, sizeof *suffix);
+        size_t *suffix_len = par__calloc(np, sizeof *suffix_len);
+        fld *idx = par__malloc(np * model->cap * sizeof *idx);
         int rc = PAR_ENOMEM;
-        if (!slot || !pc || !idx)
+        size_t taken = 0;
+        if (!slot || !pc || !suffix || !suffix_len || !idx)
                 goto done;
         for (size_t j = 0; j < model->ncols; j++)
                 slot[j] = -1;
-        size_t np = 0;
         for (size_t k = 0; k < ps->nkept; k++) {
                 colbuild *c = &ps->cols[k];
-                if (c->pending) {
-                        slot[c->src] = (int32_t)np;
-                        pc[np++] = c;
+                if (c->kind == K_STR && c->str_from > 0) {
+                        slot[c->src] = (int32_t)taken;
+                        pc[taken] = c;
+                        suffix[taken] = c->bytes;
+                        suffix_len[taken] = c->nbytes;
+                        c->bytes = NULL;
+                        c->nbytes = c->bytecap = 0;
+                        taken++;
                 }
         }
         tokenizer t = *model;
-        t.n = upto_byte;
         t.slot = slot;
         t.idx = idx;
         size_t pos = 0, g = 0;
-        while (pos < upto_byte) {
+        while (g < upto) {
                 tokenize(&t, pos);
-                if (t.err) {
+                if (t.err || !t.rows) { /* the rows were there before */
                         rc = PAR_ESTATE;
                         goto done;
                 }
                 for (size_t i = 0; i < np; i++) {
-                        rc = conv_str(ps, pc[i], idx + i * t.cap, t.rows, g);
+                        if (g >= pc[i]->str_from)
+                                continue;
+                        size_t R = pc[i]->str_from - g;
+                        if (R > t.rows)
+                                R = t.rows;
+                        rc = conv_str(ps, pc[i], idx + i * t.cap, R, g);
                         if (rc < 0)
                                 goto done;
                 }
                 g += t.rows;
-                if (t.next <= pos)
-                        break;
                 pos = t.next;
         }
-        rc = g == rows_before ? 0 : PAR_ESTATE;
+        rc = 0;
 done:
+        /* Each column taken: prefix bytes, then the suffix. */
+        for (size_t i = 0; i < taken; i++) {
+                colbuild *c = pc[i];
+                size_t pre = c->nbytes;
+                if (rc == 0 && pre + suffix_len[i] > c->bytecap) {
+                        char *b = par__realloc(c->bytes, pre + suffix_len[i] + 1);
+                        if (b) {
+                                c->bytes = b;
+                                c->bytecap = pre + suffix_len[i] + 1;
+                        } else {
+                                rc = PAR_ENOMEM;
+                        }
+                }
+                if (rc == 0) {
+                        memcpy(c->bytes + pre, suffix[i], suffix_len[i]);
+                        c->nbytes = pre + suffix_len[i];
+                        for (size_t r = c->str_from + 1; r <= ps->rows_done; r++)
+                                c->offs[r] += (int64_t)pre;
+                        c->str_from = 0;
+                }
+                par__free(suffix[i]);
+        }
         par__free(slot);
         par__free(pc);
+        par__free(suffix);
+        par__free(suffix_len);
         par__free(idx);
         return rc;
 }
@@ -1031,6 +1152,8 @@ static void colbuild_free(colbuild *c)
         par__free(c->offs);
         par__free(c->bytes);
         par__free(c->valid);
+        par__free(c->negzero);
+        c->negzero = NULL;
         c->vals = c->offs = NULL;
         c->bytes = NULL;
         c->valid = NULL;
@@ -1052,7 +1175,7 @@ static par_value *finish_col(parser *ps, colbuild *c, size_t rows)
         if (c->kind == K_INT && !c->fixed && (c->nulls || rows == 0)) {
                 if (rows == 0) {
                         /* pandas: a column without rows is of objects */
-                        if (to_string(ps, c) < 0)
+                        if (to_string(ps, c, 0) < 0)
                                 return NULL;
                 } else {
                         int_to_float(c, rows);
@@ -1167,8 +1290,8 @@ int par__csv_parse_block(const char *buf, size_t n, const par__csv_parse *opts,
         ps.cols = par__calloc(nkept ? nkept : 1, sizeof *ps.cols);
         /* Index of about 16k fields (256 KiB) per chunk. */
         size_t cap = nkept ? 16384 / nkept : 16384;
-        if (cap < 64)
-                cap = 64;
+        if (cap < 4)
+                cap = 4;
         fld *idx = par__malloc((nkept ? nkept : 1) * cap * sizeof *idx);
         par_value **colv = par__calloc(nkept ? nkept : 1, sizeof *colv);
         const char **names = par__calloc(nkept ? nkept : 1, sizeof *names);
@@ -1218,13 +1341,10 @@ int par__csv_parse_block(const char *buf, size_t n, const par__csv_parse *opts,
                 if (nkept && (ensure_rows(&ps, need) < 0 ||
                               ensure_scratch(&ps, t.max_qlen) < 0))
                         goto fail_nomem;
-                bool pending = false;
                 for (size_t k = 0; k < nkept; k++) {
-                        colbuild *c = &ps.cols[k];
-                        rc = convert_col(&ps, c, idx + k * cap, R, rows);
+                        rc = convert_col(&ps, &ps.cols[k], idx + k * cap, R, rows);
                         if (rc < 0)
                                 goto fail_nomem;
-                        pending |= c->pending;
                 }
                 /* The earliest type error of the chunk. */
                 colbuild *bad = NULL;
@@ -1242,29 +1362,19 @@ int par__csv_parse_block(const char *buf, size_t n, const par__csv_parse *opts,
                         rc = tok_error(&ps, &t, err);
                         goto fail;
                 }
-                if (pending) {
-                        /* Rows of the earlier chunks, then this chunk's. */
-                        rc = fill_pending(&ps, &t, pos, rows);
-                        if (rc == PAR_ENOMEM)
-                                goto fail_nomem;
-                        if (rc < 0) {
-                                rc = par__errorf(err, rc, "%s: CSV rows changed while parsing",
-                                                 display_name(opts->name));
-                                goto fail;
-                        }
-                        for (size_t k = 0; k < nkept; k++) {
-                                colbuild *c = &ps.cols[k];
-                                if (!c->pending)
-                                        continue;
-                                c->pending = false;
-                                if (conv_str(&ps, c, idx + k * cap, R, rows) < 0)
-                                        goto fail_nomem;
-                        }
-                }
                 rows += R;
+                ps.rows_done = rows;
                 if (t.next >= n || t.next <= pos)
                         break;
                 pos = t.next;
+        }
+        rc = fill_prefixes(&ps, &t);
+        if (rc == PAR_ENOMEM)
+                goto fail_nomem;
+        if (rc < 0) {
+                rc = par__errorf(err, rc, "%s: CSV rows changed while parsing",
+                                 display_name(opts->name));
+                goto fail;
         }
         for (size_t k = 0; k < nkept; k++) {
                 colv[k] = finish_col(&ps, &ps.cols[k], rows);

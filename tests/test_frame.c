@@ -190,6 +190,11 @@ static void csv_cases(void)
         CHECK(read_err("short.csv", NULL, &err) == PAR_EPARSE);
         CHECK_MSG(strstr(err.message, "short.csv:3: expected 3 fields, found 2"), "%s",
                   err.message);
+        /* A header that spans two lines: data lines are counted from 3. */
+        write_text("mlhead.csv", "\"h\nx\",b\n1,2\n3\n");
+        CHECK(read_err("mlhead.csv", NULL, &err) == PAR_EPARSE);
+        CHECK_MSG(strstr(err.message, "mlhead.csv:4: expected 2 fields, found 1"), "%s",
+                  err.message);
         write_text("bad.csv", "a,b\n1,2.5\n2,abc\n");
         CHECK(read_err("bad.csv", &(par_read_csv_opts){.dtype_names = (const char *[]){"b"},
                                                       .dtypes = (par_dtype[]){PAR_DTYPE_FLOAT64},

@@ -66,9 +66,10 @@ static int read_head(const char *path, size_t n, char **buf, size_t *len,
 
 /* Block starts of a file split every `bs` bytes at row starts, and the
  * line number of each; one sequential pass tracking quote parity. */
-static int split_file(const char *path, int64_t size, int64_t body, int64_t bs,
-                      char quote, int64_t **starts, int64_t **lines,
-                      size_t *nblocks, par_error *err)
+static int split_file(const char *path, int64_t size, int64_t body,
+                      int64_t first_line, int64_t bs, char quote,
+                      int64_t **starts, int64_t **lines, size_t *nblocks,
+                      par_error *err)
 {
         size_t cap = (size_t)((size - body) / bs + 2);
         *starts = par__malloc(cap * sizeof **starts);
@@ -87,9 +88,9 @@ static int split_file(const char *path, int64_t size, int64_t body, int64_t bs,
         }
         size_t n = 0;
         (*starts)[n] = body;
-        (*lines)[n] = 2;
+        (*lines)[n] = first_line;
         n++;
-        int64_t target = body + bs, at = body, lineno = 2;
+        int64_t target = body + bs, at = body, lineno = first_line;
         bool inq = false, seeking = false;
         int rc = 0;
         while (at < size && target < size) {
@@ -282,7 +283,9 @@ int par_read_csv(const char *path, const par_read_csv_opts *opts,
                         p += nx;
                         end = p;
                 }
-                par__csv_parse po = {gl.gl_pathv[0], 2, fmt, ncols,
+                par__csv_parse po = {gl.gl_pathv[0],
+                                     1 + (int64_t)par__count_byte(head, consumed, '\n'),
+                                     fmt, ncols,
                                      (const char *const *)names, given, keep};
                 rc = par__csv_parse_block(head + consumed, end - consumed, &po, &sample,
                                           err);
@@ -306,6 +309,10 @@ int par_read_csv(const char *path, const par_read_csv_opts *opts,
                 if (rc == 0)
                         rc = par__csv_parse_header(fh, fl, &fmt, gl.gl_pathv[f], &fnames,
                                                    &fncols, &fc, err);
+                /* The first data line's number: the header may span lines
+                 * (a quoted newline) or follow empty lines. */
+                int64_t first_line = rc == 0 ? 1 + (int64_t)par__count_byte(fh, fc, '\n')
+                                             : 2;
                 par__free(fh);
                 if (rc < 0)
                         break;
@@ -324,8 +331,8 @@ int par_read_csv(const char *path, const par_read_csv_opts *opts,
                 if (bs > 0 && fsize - (int64_t)fc > bs) {
                         int64_t *starts = NULL, *lines = NULL;
                         size_t nb = 0;
-                        rc = split_file(gl.gl_pathv[f], fsize, (int64_t)fc, bs, fmt.quote,
-                                        &starts, &lines, &nb, err);
+                        rc = split_file(gl.gl_pathv[f], fsize, (int64_t)fc, first_line,
+                                        bs, fmt.quote, &starts, &lines, &nb, err);
                         for (size_t b = 0; b < nb && rc == 0; b++)
                                 if (plan_add(&pl, gl.gl_pathv[f], starts[b],
                                              b + 1 < nb ? starts[b + 1] : fsize,
@@ -333,7 +340,8 @@ int par_read_csv(const char *path, const par_read_csv_opts *opts,
                                         rc = PAR__ENOMEM(err, "planning read_csv");
                         par__free(starts);
                         par__free(lines);
-                } else if (plan_add(&pl, gl.gl_pathv[f], (int64_t)fc, fsize, 2) < 0) {
+                } else if (plan_add(&pl, gl.gl_pathv[f], (int64_t)fc, fsize,
+                                    first_line) < 0) {
                         rc = PAR__ENOMEM(err, "planning read_csv");
                 }
         }

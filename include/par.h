@@ -9,7 +9,9 @@
  *   par/column.h  columns and tables: the partitions of collections
  *   par/expr.h    expressions evaluated a column at a time
  *   par/bag.h     bags: partitioned collections of items
- *   par/frame.h   dataframes: partitioned tables, CSV in and out */
+ *   par/frame.h   dataframes: partitioned tables, CSV in and out
+ *   par/array.h   chunked float64 arrays: slicing, reductions
+ *   par/ml.h      linear models on arrays (least squares) */
 #ifndef PAR_H
 #define PAR_H
 
@@ -22,5 +24,7 @@
 #include "par/expr.h"
 #include "par/bag.h"
 #include "par/frame.h"
+#include "par/array.h"
+#include "par/ml.h"
 
 #endif /* PAR_H */

@@ -3,6 +3,7 @@
  * so a mutex around the map costs nothing that matters. */
 #include <pthread.h>
 
+#include "array/internal.h"
 #include "bag/internal.h"
 #include "frame/internal.h"
 #include "graph/internal.h"
@@ -23,6 +24,8 @@ static void register_builtins(void)
         par__frame_register_ops();
         par__frame_register_agg_ops();
         par__csv_register_ops();
+        par__array_register_ops();
+        par__ml_register_ops();
         registering_builtins = false;
 }
 static par__strtab reg_names;

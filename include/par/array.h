@@ -1,0 +1,205 @@
+/* par/array.h — lazy, chunked float64 arrays (Dask's dask.array, part one).
+ *
+ * An array is 0-, 1- or 2-dimensional, of dtype float64, and split into
+ * chunks by rows: each chunk holds a run of consecutive rows and all the
+ * columns. Chunk lengths are explicit: each is known, or unknown (-1) when
+ * the array comes from a frame whose partition lengths were not computed
+ * (as Dask's `nan` chunks); then the shape's row count is unknown too.
+ *
+ * Chunks are values (par_value objects of type "par.ndarray"), so they
+ * flow through task graphs like frame partitions: chunk i of an array is
+ * the task (name, i). A chunk is a dense float64 matrix stored in
+ * COLUMN-MAJOR order (Fortran order): the elements of one column are
+ * adjacent, so a column is a plain C array and selecting columns — the
+ * common case, X = a[:, 1:2] — costs no copy. In general a chunk is a
+ * strided view: element (i, j) is data[i * row_stride + j * col_stride],
+ * which lets row and column slices (with steps, even negative ones) share
+ * the buffer of the chunk they come from, as NumPy views do. A chunk made
+ * by par_array_compute is always contiguous: row_stride 1, col_stride =
+ * rows.
+ *
+ * Arrays are immutable and refcounted (par_array_retain/release); every
+ * operation returns a new reference and keeps what it was derived from
+ * alive. Nothing is computed until par_array_compute / par_array_persist
+ * (or a function that says it computes).
+ *
+ * Errors: 0 or a negative status, with a message in the optional
+ * par_error naming the operation, the chunk and what was expected. */
+#ifndef PAR_ARRAY_H
+#define PAR_ARRAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bag.h"
+#include "client.h"
+#include "core.h"
+#include "frame.h"
+#include "value.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct par_array par_array;
+
+/* An omitted slice bound or step (Python's None in a[start:stop:step]). */
+#define PAR_NONE INT64_MIN
+
+/* The memory order of a caller's buffer. */
+typedef enum par_layout {
+        PAR_ROW_MAJOR = 0, /* C order: row i is data[i*cols .. i*cols+cols) */
+        PAR_COL_MAJOR      /* Fortran order: column j is data[j*rows ..) */
+} par_layout;
+
+/* ---- chunks: the ndarray values ----------------------------------------------- */
+
+PAR_API bool par_value_is_ndarray(const par_value *v);
+/* 0, 1 or 2 (-1 if v is not an ndarray). A 1-D chunk has one column; a
+ * 0-D one (a scalar result) one row and one column. */
+PAR_API int par_ndarray_ndim(const par_value *v);
+PAR_API int64_t par_ndarray_rows(const par_value *v);
+PAR_API int64_t par_ndarray_cols(const par_value *v);
+/* Element (0, 0) and the strides, in elements (not bytes): element (i, j)
+ * is data[i * row_stride + j * col_stride]. Valid while v lives. */
+PAR_API const double *par_ndarray_data(const par_value *v);
+PAR_API int64_t par_ndarray_row_stride(const par_value *v);
+PAR_API int64_t par_ndarray_col_stride(const par_value *v);
+/* Element (i, j) (j = 0 for 1-D and 0-D); NaN when out of range. */
+PAR_API double par_ndarray_get(const par_value *v, int64_t i, int64_t j);
+/* Copies the elements into dst (rows * cols doubles) in `layout` order.
+ * Returns 0, or PAR_EINVAL if v is not an ndarray. */
+PAR_API int par_ndarray_copy(const par_value *v, par_layout layout, double *dst,
+                             par_error *err);
+/* A new contiguous 2-D ndarray value copying `data` (NULL when memory runs
+ * out or the arguments are invalid). */
+PAR_API par_value *par_ndarray_from_buffer(const double *data, int64_t rows,
+                                           int64_t cols, par_layout layout);
+
+/* ---- making arrays ------------------------------------------------------------- */
+
+/* A 2-D array of `rows` x `cols` copied from `data` (laid out as `layout`
+ * says), in chunks of `chunk_rows` rows (the last one shorter), as
+ * da.from_array(x, chunks=(chunk_rows, cols)). rows = 0 gives one empty
+ * chunk. Errors: PAR_EINVAL (negative sizes, chunk_rows < 1, NULL data
+ * with rows*cols > 0), PAR_ENOMEM. */
+PAR_API int par_array_from_buffer(const double *data, int64_t rows, int64_t cols,
+                                  int64_t chunk_rows, par_layout layout,
+                                  par_array **out, par_error *err);
+
+/* A 1-D array of n numbers copied from `data`, in chunks of chunk_rows. */
+PAR_API int par_array_from_vector(const double *data, int64_t n,
+                                  int64_t chunk_rows, par_array **out,
+                                  par_error *err);
+
+/* df.to_dask_array(lengths): a 2-D array with one chunk per partition and
+ * one column per frame column, in the frame's order. int64 and bool
+ * columns become float64 (bool as 0/1); null elements become NaN. String
+ * and list columns are refused (PAR_ETYPE naming the column).
+ * lengths = false: chunk lengths unknown (-1) unless the frame knows its
+ * partition lengths (par_frame_lengths: in-memory or persisted frames);
+ * `c` may then be NULL. lengths = true: the lengths are taken from the
+ * frame if it knows them, else computed now on `c` (which computes every
+ * partition once, as Dask does; persist the frame first to avoid
+ * computing it twice). Errors: PAR_EINVAL, PAR_ETYPE, or the computing
+ * task's error. */
+PAR_API int par_frame_to_array(par_client *c, par_frame *f, bool lengths,
+                               par_array **out, par_error *err);
+
+PAR_API par_array *par_array_retain(par_array *a);
+PAR_API void par_array_release(par_array *a);
+
+/* ---- structure ------------------------------------------------------------------- */
+
+/* The number of dimensions (0, 1 or 2); shape[0..ndim) receives the shape
+ * (shape may be NULL), with -1 for a row count that is unknown. */
+PAR_API int par_array_shape(const par_array *a, int64_t *shape);
+PAR_API int64_t par_array_nchunks(const par_array *a);
+/* The row count of each chunk (nchunks entries; -1 = unknown). The array
+ * lives with a. */
+PAR_API const int64_t *par_array_chunk_rows(const par_array *a);
+/* The key name of the chunks: chunk i is the task (name, i). */
+PAR_API const char *par_array_name(const par_array *a);
+/* The number of tasks in the array's graph: every task of every layer the
+ * array is built from (each layer counted once), as len(x.dask) in Dask.
+ * For an array made from a persisted frame that is the frame's one
+ * task per partition plus one conversion task per chunk. */
+PAR_API int64_t par_array_ntasks(const par_array *a);
+/* Chunk i as a delayed call (its result is an ndarray value). */
+PAR_API int par_array_chunk(const par_array *a, int64_t i, par_delayed **out,
+                            par_error *err);
+
+/* The summary Dask shows for an array, on one line:
+ *   Bytes 2.40 GB  Shape (100000000, 3)  Chunk (625000, 3)  640 Tasks  160 Chunks  float64
+ * Bytes: rows * cols * 8 in Dask's units (B, kB, MB, GB, TB, PB, powers
+ * of 1000, two decimals; "unknown" when a chunk length is unknown). Shape
+ * and Chunk as Python tuples ("(n,)" for 1-D, "()" for 0-D, "nan" for an
+ * unknown length); Chunk is the largest chunk's shape. Tasks:
+ * par_array_ntasks. Chunks: par_array_nchunks. Returns the length the
+ * full text needs, as snprintf. */
+PAR_API int par_array_format(const par_array *a, char *buf, size_t size);
+
+/* ---- slicing (lazy) ----------------------------------------------------------------- */
+
+/* a[row_start:row_stop:row_step, col_start:col_stop:col_step] with NumPy's
+ * rules: PAR_NONE for an omitted part, negative bounds count from the end,
+ * bounds past either end are clamped (so a slice is never out of range: it
+ * may be empty), negative steps walk backwards. The result is 2-D (1-D for
+ * a 1-D array, whose column arguments must all be PAR_NONE) and each
+ * output chunk is a view of one input chunk; chunks the row slice does not
+ * touch are left out (an empty result has one empty chunk, as in Dask).
+ * Slicing rows needs known chunk lengths, except the whole-rows slice
+ * (PAR_NONE, PAR_NONE, PAR_NONE or 1). Errors: PAR_EINVAL (a step of 0,
+ * column arguments on a 1-D array, rows of an array with unknown chunk
+ * lengths: "use lengths=true"). */
+PAR_API int par_array_slice(par_array *a, int64_t row_start, int64_t row_stop,
+                            int64_t row_step, int64_t col_start,
+                            int64_t col_stop, int64_t col_step,
+                            par_array **out, par_error *err);
+
+/* ---- reductions (lazy) ------------------------------------------------------------- */
+
+/* Reduce over every axis (a 0-D result). */
+#define PAR_AXIS_ALL (-100)
+
+/* x.sum(axis), x.mean(axis), x.min(axis), x.max(axis): stat is
+ * PAR_STAT_SUM, PAR_STAT_MEAN, PAR_STAT_MIN or PAR_STAT_MAX (par/bag.h).
+ * axis 0 (or -ndim) reduces the rows: a tree reduction of per-chunk
+ * partials, split_every at a time (opts; 0 means 8), giving one chunk of
+ * shape (cols,) (a 0-D result for a 1-D array). axis 1 (or -1) of a 2-D
+ * array reduces each row: shape (rows,), chunked as the rows, no tree.
+ * PAR_AXIS_ALL reduces everything to a 0-D array. As NumPy: NaN
+ * propagates; the sum of nothing is 0, the mean of nothing is NaN, and the
+ * min/max of nothing fails when computed (PAR_EINVAL). Sums add blocks of
+ * rows in several lanes, then the blocks, then the chunks' partials: the
+ * error grows far slower than a plain running sum's.
+ * Errors: PAR_EINVAL (axis), PAR_ENOTSUP (another stat). */
+PAR_API int par_array_reduce(par_array *a, par_stat stat, int axis,
+                             const par_agg_opts *opts, par_array **out,
+                             par_error *err);
+
+/* a.T @ a for a 2-D array of p columns: a (p, p) array of one chunk, made
+ * by one pass over the chunks (per chunk a register-blocked loop for
+ * p <= 4, cblas_dsyrk beyond when built with OpenBLAS) and a tree sum of
+ * the chunks' p x p partials. Not centered. */
+PAR_API int par_array_gram(par_array *a, const par_agg_opts *opts,
+                           par_array **out, par_error *err);
+
+/* ---- results --------------------------------------------------------------------------- */
+
+/* Computes the array: *out gets one contiguous ndarray value (column-major;
+ * a 0-D array gives a 1 x 1 value of ndim 0). */
+PAR_API int par_array_compute(par_client *c, par_array *a, par_value **out,
+                              par_error *err);
+
+/* Computes every chunk and returns an array backed by them (held in
+ * memory, chunk lengths known, the same chunk keys): later operations
+ * start from there. */
+PAR_API int par_array_persist(par_client *c, par_array *a, par_array **out,
+                              par_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PAR_ARRAY_H */

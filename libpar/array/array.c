@@ -1,0 +1,1061 @@
+/* Arrays: the chunk object, making arrays (from buffers, from frames),
+ * slicing, the summary line, compute and persist. Each operation adds one
+ * layer whose task i reads chunk(s) of the layer below, as frames do. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "array/internal.h"
+#include "frame/internal.h"
+
+/* ---- the chunk object ------------------------------------------------------------ */
+
+static void nd_free(void *p)
+{
+        par__nd *nd = p;
+        par_value_release(nd->base);
+        par__free(nd->alloc);
+        par__free(nd);
+}
+
+static size_t nd_nbytes(const void *p)
+{
+        const par__nd *nd = p;
+        return sizeof *nd +
+               (nd->alloc ? (size_t)nd->rows * (size_t)nd->cols * sizeof(double) : 0);
+}
+
+static int shape_text(int ndim, int64_t rows, int64_t cols, char *buf, size_t size)
+{
+        char r[32];
+        if (rows < 0)
+                snprintf(r, sizeof r, "nan");
+        else
+                snprintf(r, sizeof r, "%" PRId64, rows);
+        if (ndim == 0)
+                return snprintf(buf, size, "()");
+        if (ndim == 1)
+                return snprintf(buf, size, "(%s,)", r);
+        return snprintf(buf, size, "(%s, %" PRId64 ")", r, cols);
+}
+
+static int nd_format(const void *p, char *buf, size_t size)
+{
+        const par__nd *nd = p;
+        char s[80];
+        shape_text(nd->ndim, nd->rows, nd->cols, s, sizeof s);
+        return snprintf(buf, size, "ndarray%s float64", s);
+}
+
+static const par_object_type nd_type = {"par.ndarray", nd_free, nd_nbytes,
+                                        nd_format};
+
+const par__nd *par__nd_of(const par_value *v)
+{
+        return par_value_object_type(v) == &nd_type ? par_value_object_payload(v)
+                                                    : NULL;
+}
+
+par__nd *par__nd_alloc(int ndim, int64_t rows, int64_t cols)
+{
+        if (rows < 0 || cols < 0 || (cols && (uint64_t)rows > SIZE_MAX / 8 / (uint64_t)cols))
+                return NULL;
+        par__nd *nd = par__calloc(1, sizeof *nd);
+        size_t n = (size_t)rows * (size_t)cols;
+        if (nd)
+                nd->alloc = par__malloc(n ? n * sizeof(double) : sizeof(double));
+        if (!nd || !nd->alloc) {
+                par__free(nd);
+                return NULL;
+        }
+        nd->ndim = ndim;
+        nd->rows = rows;
+        nd->cols = cols;
+        nd->data = nd->alloc;
+        nd->rs = 1;
+        nd->cs = rows;
+        return nd;
+}
+
+void par__nd_discard(par__nd *nd)
+{
+        if (nd)
+                nd_free(nd);
+}
+
+par_value *par__nd_finish(par__nd *nd)
+{
+        par_value *v = par_value_object(&nd_type, nd);
+        if (!v)
+                nd_free(nd);
+        return v;
+}
+
+par_value *par__nd_view(par_value *base, int ndim, int64_t rows, int64_t cols,
+                        double *data, int64_t rs, int64_t cs)
+{
+        const par__nd *b = par__nd_of(base);
+        par__nd *nd = par__calloc(1, sizeof *nd);
+        if (!nd)
+                return NULL;
+        /* A view of a view keeps the owner, not a chain of views. */
+        nd->base = par_value_retain(b && b->base ? b->base : base);
+        nd->ndim = ndim;
+        nd->rows = rows;
+        nd->cols = cols;
+        nd->data = data;
+        nd->rs = rs;
+        nd->cs = cs;
+        return par__nd_finish(nd);
+}
+
+bool par_value_is_ndarray(const par_value *v)
+{
+        return par__nd_of(v) != NULL;
+}
+
+int par_ndarray_ndim(const par_value *v)
+{
+        const par__nd *nd = par__nd_of(v);
+        return nd ? nd->ndim : -1;
+}
+
+int64_t par_ndarray_rows(const par_value *v)
+{
+        const par__nd *nd = par__nd_of(v);
+        return nd ? nd->rows : 0;
+}
+
+int64_t par_ndarray_cols(const par_value *v)
+{
+        const par__nd *nd = par__nd_of(v);
+        return nd ? nd->cols : 0;
+}
+
+const double *par_ndarray_data(const par_value *v)
+{
+        const par__nd *nd = par__nd_of(v);
+        return nd ? nd->data : NULL;
+}
+
+int64_t par_ndarray_row_stride(const par_value *v)
+{
+        const par__nd *nd = par__nd_of(v);
+        return nd ? nd->rs : 0;
+}
+
+int64_t par_ndarray_col_stride(const par_value *v)
+{
+        const par__nd *nd = par__nd_of(v);
+        return nd ? nd->cs : 0;
+}
+
+double par_ndarray_get(const par_value *v, int64_t i, int64_t j)
+{
+        const par__nd *nd = par__nd_of(v);
+        if (!nd || i < 0 || j < 0 || i >= nd->rows || j >= nd->cols)
+                return NAN;
+        return nd->data[i * nd->rs + j * nd->cs];
+}
+
+int par_ndarray_copy(const par_value *v, par_layout layout, double *dst,
+                     par_error *err)
+{
+        const par__nd *nd = par__nd_of(v);
+        if (!nd || (!dst && nd->rows && nd->cols))
+                return par__errorf(err, PAR_EINVAL,
+                                   "par_ndarray_copy: an ndarray value and a "
+                                   "buffer are required");
+        for (int64_t j = 0; j < nd->cols; j++) {
+                const double *c = nd->data + j * nd->cs;
+                if (layout == PAR_COL_MAJOR) {
+                        double *d = dst + j * nd->rows;
+                        if (nd->rs == 1)
+                                memcpy(d, c, (size_t)nd->rows * sizeof *d);
+                        else
+                                for (int64_t i = 0; i < nd->rows; i++)
+                                        d[i] = c[i * nd->rs];
+                } else {
+                        for (int64_t i = 0; i < nd->rows; i++)
+                                dst[i * nd->cols + j] = c[i * nd->rs];
+                }
+        }
+        return 0;
+}
+
+/* Fills a contiguous chunk from rows [r0, r0 + rows) of a caller buffer. */
+static void fill_from(par__nd *nd, const double *data, int64_t total_rows,
+                      int64_t cols, par_layout layout, int64_t r0)
+{
+        for (int64_t j = 0; j < cols; j++) {
+                double *d = nd->data + j * nd->rows;
+                if (layout == PAR_COL_MAJOR)
+                        memcpy(d, data + j * total_rows + r0,
+                               (size_t)nd->rows * sizeof *d);
+                else
+                        for (int64_t i = 0; i < nd->rows; i++)
+                                d[i] = data[(r0 + i) * cols + j];
+        }
+}
+
+par_value *par_ndarray_from_buffer(const double *data, int64_t rows, int64_t cols,
+                                   par_layout layout)
+{
+        if (rows < 0 || cols < 0 || (!data && rows && cols))
+                return NULL;
+        par__nd *nd = par__nd_alloc(2, rows, cols);
+        if (!nd)
+                return NULL;
+        if (rows && cols)
+                fill_from(nd, data, rows, cols, layout, 0);
+        return par__nd_finish(nd);
+}
+
+/* ---- the array object ---------------------------------------------------------- */
+
+void par__array_token(const char *prefix, uint64_t h, char *buf, size_t size)
+{
+        h = par__hash_bytes(prefix, strlen(prefix), par__hash_mix(h ^ 0x617272u));
+        snprintf(buf, size, "%s-%016" PRIx64, prefix, h);
+}
+
+int par__array_new(par_graph *g, const char *name, int ndim, int64_t cols,
+                   int64_t nchunks, const int64_t *chunk_rows, size_t nparents,
+                   par__layer *const *parents, par_array **out, par_error *err)
+{
+        *out = NULL;
+        if (nchunks < 1) {
+                par_graph_free(g);
+                return par__errorf(err, PAR_EINVAL, "an array needs at least one chunk");
+        }
+        par_array *a = par__calloc(1, sizeof *a);
+        if (!a) {
+                par_graph_free(g);
+                return PAR__ENOMEM(err, "making an array");
+        }
+        atomic_init(&a->refs, 1);
+        a->layer = par__layer_new(g, nparents, parents); /* takes g */
+        a->name = par__strdup(name);
+        a->chunk_rows = par__malloc((size_t)(nchunks ? nchunks : 1) *
+                                    sizeof *a->chunk_rows);
+        if (!a->layer || !a->name || !a->chunk_rows) {
+                par_array_release(a);
+                return PAR__ENOMEM(err, "making an array");
+        }
+        a->ndim = ndim;
+        a->cols = ndim == 2 ? cols : 1;
+        a->nchunks = nchunks;
+        a->rows = 0;
+        for (int64_t i = 0; i < nchunks; i++) {
+                a->chunk_rows[i] = chunk_rows[i];
+                if (chunk_rows[i] < 0 || a->rows < 0)
+                        a->rows = -1;
+                else
+                        a->rows += chunk_rows[i];
+        }
+        *out = a;
+        return 0;
+}
+
+par_array *par_array_retain(par_array *a)
+{
+        if (a)
+                atomic_fetch_add_explicit(&a->refs, 1, memory_order_relaxed);
+        return a;
+}
+
+void par_array_release(par_array *a)
+{
+        if (!a || atomic_fetch_sub_explicit(&a->refs, 1, memory_order_acq_rel) != 1)
+                return;
+        par__layer_release(a->layer);
+        par__free(a->name);
+        par__free(a->chunk_rows);
+        par__free(a);
+}
+
+int par_array_shape(const par_array *a, int64_t *shape)
+{
+        if (!a)
+                return -1;
+        if (shape && a->ndim >= 1)
+                shape[0] = a->rows;
+        if (shape && a->ndim == 2)
+                shape[1] = a->cols;
+        return a->ndim;
+}
+
+int64_t par_array_nchunks(const par_array *a)
+{
+        return a ? a->nchunks : 0;
+}
+
+const int64_t *par_array_chunk_rows(const par_array *a)
+{
+        return a ? a->chunk_rows : NULL;
+}
+
+const char *par_array_name(const par_array *a)
+{
+        return a ? a->name : NULL;
+}
+
+/* Grows *v (starting as the caller's array `local`) to hold `need`. */
+static bool grow_stack(const par__layer ***v, const par__layer **local, size_t *cap,
+                       size_t need)
+{
+        if (need <= *cap)
+                return true;
+        size_t ncap = *cap * 2 > need ? *cap * 2 : need;
+        const par__layer **p = par__malloc(ncap * sizeof *p);
+        if (!p)
+                return false;
+        memcpy(p, *v, *cap * sizeof *p);
+        if (*v != local)
+                par__free((void *)*v);
+        *v = p;
+        *cap = ncap;
+        return true;
+}
+
+int64_t par_array_ntasks(const par_array *a)
+{
+        if (!a)
+                return 0;
+        /* Each distinct layer once, as par__layer_to_graph walks them; on
+         * the stack up to 256 layers, so the summary needs no memory. */
+        const par__layer *seen0[256], *stack0[256];
+        const par__layer **seen = seen0, **stack = stack0;
+        size_t nseen = 0, seencap = 256, n = 0, cap = 256;
+        int64_t total = 0;
+        stack[n++] = a->layer;
+        while (n) {
+                const par__layer *l = stack[--n];
+                bool done = false;
+                for (size_t i = 0; i < nseen && !done; i++)
+                        done = seen[i] == l;
+                if (done)
+                        continue;
+                if (!grow_stack(&seen, seen0, &seencap, nseen + 1) ||
+                    !grow_stack(&stack, stack0, &cap, n + l->ndeps)) {
+                        total = -1;
+                        break;
+                }
+                seen[nseen++] = l;
+                total += (int64_t)par_graph_size(l->graph);
+                for (size_t i = 0; i < l->ndeps; i++)
+                        stack[n++] = l->deps[i];
+        }
+        if (seen != seen0)
+                par__free(seen);
+        if (stack != stack0)
+                par__free(stack);
+        return total;
+}
+
+int par_array_chunk(const par_array *a, int64_t i, par_delayed **out,
+                    par_error *err)
+{
+        if (!a || !out)
+                return par__errorf(err, PAR_EINVAL,
+                                   "par_array_chunk: array and out are required");
+        *out = NULL;
+        if (i < 0 || i >= a->nchunks)
+                return par__errorf(err, PAR_ERANGE,
+                                   "par_array_chunk: chunk %" PRId64
+                                   " of an array of %" PRId64 " chunks",
+                                   i, a->nchunks);
+        return par__delayed_from_layer(a->layer, a->name, i, out, err);
+}
+
+/* ---- from buffers -------------------------------------------------------------------- */
+
+static int from_buffer(const char *what, const double *data, int ndim,
+                       int64_t rows, int64_t cols, par_layout layout,
+                       int64_t chunk_rows, par_array **out, par_error *err)
+{
+        if (!out)
+                return par__errorf(err, PAR_EINVAL, "%s: out is NULL", what);
+        *out = NULL;
+        if (rows < 0 || cols < 0)
+                return par__errorf(err, PAR_EINVAL,
+                                   "%s: shape (%" PRId64 ", %" PRId64
+                                   ") is negative",
+                                   what, rows, cols);
+        if (chunk_rows < 1)
+                return par__errorf(err, PAR_EINVAL,
+                                   "%s: chunk_rows = %" PRId64
+                                   "; expected at least 1",
+                                   what, chunk_rows);
+        if (!data && rows && cols)
+                return par__errorf(err, PAR_EINVAL, "%s: data is NULL", what);
+        if (layout != PAR_ROW_MAJOR && layout != PAR_COL_MAJOR)
+                return par__errorf(err, PAR_EINVAL, "%s: unknown layout %d", what,
+                                   (int)layout);
+        if (cols && (uint64_t)rows > (uint64_t)INT64_MAX / 8 / (uint64_t)cols)
+                return par__errorf(err, PAR_EINVAL, "%s: the array is too large",
+                                   what);
+        int64_t nc = rows ? (rows + chunk_rows - 1) / chunk_rows : 1;
+        int64_t *lens = par__malloc((size_t)nc * sizeof *lens);
+        par_graph *g = par_graph_new();
+        int rc = lens && g ? 0 : PAR__ENOMEM(err, what);
+        uint64_t h = par__hash_mix((uint64_t)rows * 31u + (uint64_t)cols);
+        h = par__hash_mix(h ^ (uint64_t)chunk_rows ^ ((uint64_t)ndim << 60) ^
+                          ((uint64_t)layout << 56));
+        if (rc == 0 && rows && cols)
+                h = par__hash_bytes(data, (size_t)rows * (size_t)cols * sizeof *data, h);
+        char name[128];
+        par__array_token("array", h, name, sizeof name);
+        for (int64_t i = 0; i < nc && rc == 0; i++) {
+                int64_t r0 = i * chunk_rows;
+                lens[i] = rows - r0 < chunk_rows ? rows - r0 : chunk_rows;
+                par__nd *nd = par__nd_alloc(ndim, lens[i], cols);
+                if (!nd) {
+                        rc = PAR__ENOMEM(err, what);
+                        break;
+                }
+                if (lens[i] && cols)
+                        fill_from(nd, data, rows, cols, layout, r0);
+                par_value *v = par__nd_finish(nd);
+                if (!v) {
+                        rc = PAR__ENOMEM(err, what);
+                        break;
+                }
+                rc = par_graph_add(g, par_key_make(name, i), "par.identity", 1,
+                                   (par_arg[]){par_arg_value(v)}, err);
+                par_value_release(v);
+        }
+        if (rc == 0) {
+                rc = par__array_new(g, name, ndim, cols, nc, lens, 0, NULL, out, err);
+                g = NULL;
+        }
+        par_graph_free(g);
+        par__free(lens);
+        return rc;
+}
+
+int par_array_from_buffer(const double *data, int64_t rows, int64_t cols,
+                          int64_t chunk_rows, par_layout layout, par_array **out,
+                          par_error *err)
+{
+        return from_buffer("par_array_from_buffer", data, 2, rows, cols, layout,
+                           chunk_rows, out, err);
+}
+
+int par_array_from_vector(const double *data, int64_t n, int64_t chunk_rows,
+                          par_array **out, par_error *err)
+{
+        return from_buffer("par_array_from_vector", data, 1, n, 1, PAR_COL_MAJOR,
+                           chunk_rows, out, err);
+}
+
+/* ---- from frames ------------------------------------------------------------------------ */
+
+/* (table, ncols) -> a rows x ncols chunk; int64 and bool become float64,
+ * nulls NaN. */
+static int op_from_table(par_task_ctx *ctx, size_t n, par_value *const *args,
+                         par_value **out)
+{
+        (void)n;
+        const par_value *t = args[0];
+        int64_t want = par_value_int64_of(args[1]);
+        if (!par_value_is_table(t))
+                return par_task_fail(ctx, PAR_ETYPE,
+                                     "to_array: partition %" PRId64
+                                     " is not a table",
+                                     par_task_key(ctx).index);
+        size_t nc = par_table_ncols(t);
+        if ((int64_t)nc != want)
+                return par_task_fail(ctx, PAR_EINVAL,
+                                     "to_array: partition %" PRId64
+                                     " has %zu columns; the frame has %" PRId64,
+                                     par_task_key(ctx).index, nc, want);
+        int64_t rows = par_table_length(t);
+        par__nd *nd = par__nd_alloc(2, rows, (int64_t)nc);
+        if (!nd)
+                return par_task_fail(ctx, PAR_ENOMEM,
+                                     "out of memory for a %" PRId64 " x %zu chunk",
+                                     rows, nc);
+        for (size_t j = 0; j < nc; j++) {
+                const par_value *col = par_table_column(t, j);
+                double *d = nd->data + (int64_t)j * rows;
+                switch (par_column_dtype(col)) {
+                case PAR_DTYPE_FLOAT64:
+                        memcpy(d, par_column_float64(col), (size_t)rows * sizeof *d);
+                        break;
+                case PAR_DTYPE_INT64: {
+                        const int64_t *v = par_column_int64(col);
+                        for (int64_t i = 0; i < rows; i++)
+                                d[i] = (double)v[i];
+                        break;
+                }
+                case PAR_DTYPE_BOOL: {
+                        const uint8_t *v = par_column_bool(col);
+                        for (int64_t i = 0; i < rows; i++)
+                                d[i] = v[i] ? 1.0 : 0.0;
+                        break;
+                }
+                default:
+                        par__nd_discard(nd);
+                        return par_task_fail(ctx, PAR_ETYPE,
+                                             "to_array: column '%s' of partition "
+                                             "%" PRId64 " is %s; expected numbers",
+                                             par_table_name(t, j),
+                                             par_task_key(ctx).index,
+                                             par_dtype_name(par_column_dtype(col)));
+                }
+                if (par_column_validity(col))
+                        for (int64_t i = 0; i < rows; i++)
+                                if (!par_column_is_valid(col, i))
+                                        d[i] = NAN;
+        }
+        *out = par__nd_finish(nd);
+        return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+}
+
+static int op_nrows(par_task_ctx *ctx, size_t n, par_value *const *args,
+                    par_value **out)
+{
+        (void)n;
+        const par__nd *nd = par__nd_of(args[0]);
+        *out = par_value_int64(nd ? nd->rows : par__partition_length(args[0]));
+        return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+}
+
+/* The lengths of a frame's partitions, computed. */
+static int frame_lengths(par_client *c, par_frame *f, int64_t *lens,
+                         par_error *err)
+{
+        size_t np = (size_t)f->npartitions;
+        char name[128];
+        par__array_token("lengths", par__hash_bytes(f->name, strlen(f->name), 0),
+                         name, sizeof name);
+        par_graph *g = par_graph_new();
+        par_key *keys = par__calloc(np, sizeof *keys);
+        par_value **vals = par__calloc(np, sizeof *vals);
+        int rc = g && keys && vals ? 0 : PAR__ENOMEM(err, "computing lengths");
+        for (size_t i = 0; i < np && rc == 0; i++) {
+                keys[i] = par_key_make(name, (int64_t)i);
+                rc = par_graph_add(g, keys[i], "par.array.nrows", 1,
+                                   (par_arg[]){par_arg_key(f->name, (int64_t)i)}, err);
+        }
+        par__layer *l = NULL;
+        if (rc == 0) {
+                l = par__layer_new(g, 1, &f->layer);
+                g = NULL;
+                if (!l)
+                        rc = PAR__ENOMEM(err, "computing lengths");
+        }
+        if (rc == 0)
+                rc = par__array_run(c, l, np, keys, vals, err);
+        for (size_t i = 0; i < np && rc == 0; i++)
+                lens[i] = par_value_int64_of(vals[i]);
+        for (size_t i = 0; vals && i < np; i++)
+                par_value_release(vals[i]);
+        par__layer_release(l);
+        par_graph_free(g);
+        par__free(keys);
+        par__free(vals);
+        if (rc < 0)
+                par__error_prefix(err, "to_array(lengths=true)");
+        return rc;
+}
+
+int par_frame_to_array(par_client *c, par_frame *f, bool lengths, par_array **out,
+                       par_error *err)
+{
+        if (!f || !out)
+                return par__errorf(err, PAR_EINVAL,
+                                   "to_array: frame and out are required");
+        *out = NULL;
+        for (size_t j = 0; j < f->ncols; j++)
+                if (f->dtypes[j] != PAR_DTYPE_FLOAT64 && f->dtypes[j] != PAR_DTYPE_INT64 &&
+                    f->dtypes[j] != PAR_DTYPE_BOOL)
+                        return par__errorf(err, PAR_ETYPE,
+                                           "to_array: column '%s' is %s; an array "
+                                           "holds numbers (select the numeric "
+                                           "columns first)",
+                                           f->names[j], par_dtype_name(f->dtypes[j]));
+        if (lengths && !f->lengths && !c)
+                return par__errorf(err, PAR_EINVAL,
+                                   "to_array: lengths=true needs a client to "
+                                   "compute the partition lengths");
+        size_t np = (size_t)f->npartitions;
+        int64_t *lens = par__malloc((np ? np : 1) * sizeof *lens);
+        if (!lens)
+                return PAR__ENOMEM(err, "to_array");
+        int rc = 0;
+        if (f->lengths)
+                memcpy(lens, f->lengths, np * sizeof *lens);
+        else if (lengths)
+                rc = frame_lengths(c, f, lens, err);
+        else
+                for (size_t i = 0; i < np; i++)
+                        lens[i] = -1;
+        char name[128];
+        par__array_token("to-array", par__hash_bytes(f->name, strlen(f->name), 0),
+                         name, sizeof name);
+        par_graph *g = rc == 0 ? par_graph_new() : NULL;
+        if (rc == 0 && !g)
+                rc = PAR__ENOMEM(err, "to_array");
+        for (size_t i = 0; i < np && rc == 0; i++)
+                rc = par_graph_add(g, par_key_make(name, (int64_t)i),
+                                   "par.array.from_table", 2,
+                                   (par_arg[]){par_arg_key(f->name, (int64_t)i),
+                                               par_arg_int64((int64_t)f->ncols)},
+                                   err);
+        if (rc == 0) {
+                rc = par__array_new(g, name, 2, (int64_t)f->ncols, (int64_t)np, lens, 1,
+                                    &f->layer, out, err);
+                g = NULL;
+        }
+        par_graph_free(g);
+        par__free(lens);
+        return rc;
+}
+
+/* ---- slicing ------------------------------------------------------------------------------ */
+
+/* Python's slice.indices(n): the first index, the count and the step. */
+static int slice_indices(int64_t n, int64_t start, int64_t stop, int64_t step,
+                         int64_t *first, int64_t *count, int64_t *stp,
+                         const char *what, par_error *err)
+{
+        if (step == PAR_NONE)
+                step = 1;
+        if (step == 0)
+                return par__errorf(err, PAR_EINVAL, "slice: the %s step is 0",
+                                   what);
+        if (start == PAR_NONE) {
+                start = step < 0 ? n - 1 : 0;
+        } else if (start < 0) {
+                start += n;
+                if (start < 0)
+                        start = step < 0 ? -1 : 0;
+        } else if (start >= n) {
+                start = step < 0 ? n - 1 : n;
+        }
+        if (stop == PAR_NONE) {
+                stop = step < 0 ? -1 : n;
+        } else if (stop < 0) {
+                stop += n;
+                if (stop < 0)
+                        stop = step < 0 ? -1 : 0;
+        } else if (stop >= n) {
+                stop = step < 0 ? n - 1 : n;
+        }
+        int64_t cnt = 0;
+        if (step < 0) {
+                if (stop < start)
+                        cnt = (start - stop - 1) / (-step) + 1;
+        } else if (start < stop) {
+                cnt = (stop - start - 1) / step + 1;
+        }
+        *first = start;
+        *count = cnt;
+        *stp = step;
+        return 0;
+}
+
+/* (chunk, r0, rcount, rstep, c0, ccount, cstep, ndim) -> a view. rcount -1:
+ * every row. */
+static int op_getitem(par_task_ctx *ctx, size_t n, par_value *const *args,
+                      par_value **out)
+{
+        (void)n;
+        const par__nd *nd = par__nd_of(args[0]);
+        if (!nd)
+                return par_task_fail(ctx, PAR_ETYPE, "getitem: the chunk is not an "
+                                                     "ndarray");
+        int64_t v[7];
+        for (int i = 0; i < 7; i++)
+                v[i] = par_value_int64_of(args[i + 1]);
+        int64_t r0 = v[0], rc = v[1], rs = v[2], c0 = v[3], cc = v[4], cs = v[5];
+        if (rc < 0) {
+                r0 = 0;
+                rc = nd->rows;
+                rs = 1;
+        }
+        if (rc > 0 && (r0 < 0 || r0 >= nd->rows || r0 + (rc - 1) * rs < 0 ||
+                       r0 + (rc - 1) * rs >= nd->rows))
+                return par_task_fail(ctx, PAR_ERANGE,
+                                     "getitem: chunk %" PRId64 " has %" PRId64
+                                     " rows; the slice needs rows %" PRId64
+                                     "..%" PRId64,
+                                     par_task_key(ctx).index, nd->rows, r0,
+                                     r0 + (rc - 1) * rs);
+        if (cc > 0 && (c0 < 0 || c0 >= nd->cols || c0 + (cc - 1) * cs < 0 ||
+                       c0 + (cc - 1) * cs >= nd->cols))
+                return par_task_fail(ctx, PAR_ERANGE,
+                                     "getitem: chunk %" PRId64 " has %" PRId64
+                                     " columns",
+                                     par_task_key(ctx).index, nd->cols);
+        double *p = nd->data;
+        if (rc > 0 && cc > 0)
+                p += r0 * nd->rs + c0 * nd->cs;
+        *out = par__nd_view(args[0], (int)v[6], rc, cc, p, nd->rs * rs, nd->cs * cs);
+        return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+}
+
+typedef struct seg {
+        int64_t chunk, r0, count;
+} seg;
+
+/* The chunk holding row idx: the largest k with off[k] <= idx. */
+static int64_t chunk_of(const int64_t *off, int64_t nc, int64_t idx)
+{
+        int64_t lo = 0, hi = nc - 1;
+        while (lo < hi) {
+                int64_t mid = lo + (hi - lo + 1) / 2;
+                if (off[mid] <= idx)
+                        lo = mid;
+                else
+                        hi = mid - 1;
+        }
+        return lo;
+}
+
+int par_array_slice(par_array *a, int64_t row_start, int64_t row_stop,
+                    int64_t row_step, int64_t col_start, int64_t col_stop,
+                    int64_t col_step, par_array **out, par_error *err)
+{
+        if (!a || !out)
+                return par__errorf(err, PAR_EINVAL,
+                                   "slice: array and out are required");
+        *out = NULL;
+        if (a->ndim == 0)
+                return par__errorf(err, PAR_EINVAL, "slice: a 0-d array has no rows "
+                                                    "to slice");
+        if (a->ndim == 1 &&
+            (col_start != PAR_NONE || col_stop != PAR_NONE || col_step != PAR_NONE))
+                return par__errorf(err, PAR_EINVAL,
+                                   "slice: the array is 1-d; pass PAR_NONE for the "
+                                   "column slice");
+        int64_t c0 = 0, cc = 1, cs = 1;
+        int rc = 0;
+        if (a->ndim == 2)
+                rc = slice_indices(a->cols, col_start, col_stop, col_step, &c0, &cc, &cs,
+                                   "column", err);
+        if (rc < 0)
+                return rc;
+        bool all_cols = a->ndim == 1 || (c0 == 0 && cc == a->cols && cs == 1);
+        bool whole = (row_start == PAR_NONE || row_start == 0) && row_stop == PAR_NONE &&
+                     (row_step == PAR_NONE || row_step == 1);
+        int64_t r0 = 0, rcount = 0, rstep = 1;
+        if (!whole) {
+                if (a->rows < 0)
+                        return par__errorf(err, PAR_EINVAL,
+                                           "slice: the array's chunk lengths are "
+                                           "unknown, so its rows cannot be sliced; "
+                                           "make it with lengths=true (or persist "
+                                           "it) first");
+                rc = slice_indices(a->rows, row_start, row_stop, row_step, &r0, &rcount,
+                                   &rstep, "row", err);
+                if (rc < 0)
+                        return rc;
+                whole = r0 == 0 && rcount == a->rows && rstep == 1;
+        }
+        if (whole && all_cols)
+                return (*out = par_array_retain(a)), 0;
+
+        /* The output chunks: one per input chunk the rows touch. */
+        seg *segs = NULL;
+        size_t nseg = 0, segcap = 0;
+        int64_t *off = NULL;
+        if (whole) {
+                if (par__grow((void **)&segs, &segcap, (size_t)a->nchunks,
+                              sizeof *segs) < 0)
+                        return PAR__ENOMEM(err, "slicing");
+                for (int64_t k = 0; k < a->nchunks; k++)
+                        segs[nseg++] = (seg){k, 0, -1};
+        } else {
+                off = par__malloc((size_t)(a->nchunks + 1) * sizeof *off);
+                if (!off)
+                        return PAR__ENOMEM(err, "slicing");
+                off[0] = 0;
+                for (int64_t k = 0; k < a->nchunks; k++)
+                        off[k + 1] = off[k] + a->chunk_rows[k];
+                for (int64_t t = 0; t < rcount;) {
+                        int64_t idx = r0 + t * rstep;
+                        int64_t k = chunk_of(off, a->nchunks, idx);
+                        int64_t m = rstep > 0 ? (off[k + 1] - idx + rstep - 1) / rstep
+                                              : (idx - off[k]) / (-rstep) + 1;
+                        if (m > rcount - t)
+                                m = rcount - t;
+                        if (par__grow((void **)&segs, &segcap, nseg + 1, sizeof *segs) < 0) {
+                                par__free(off);
+                                par__free(segs);
+                                return PAR__ENOMEM(err, "slicing");
+                        }
+                        segs[nseg++] = (seg){k, idx - off[k], m};
+                        t += m;
+                }
+                if (nseg == 0) {
+                        if (par__grow((void **)&segs, &segcap, 1, sizeof *segs) < 0) {
+                                par__free(off);
+                                return PAR__ENOMEM(err, "slicing");
+                        }
+                        segs[nseg++] = (seg){0, 0, 0};
+                }
+                par__free(off);
+        }
+        int64_t key[9] = {row_start, row_stop, row_step, col_start, col_stop, col_step,
+                          r0, rcount, rstep};
+        uint64_t h = par__hash_bytes(key, sizeof key,
+                                     par__hash_bytes(a->name, strlen(a->name), 0));
+        char name[128];
+        par__array_token("getitem", h, name, sizeof name);
+        int64_t *lens = par__malloc(nseg * sizeof *lens);
+        par_graph *g = par_graph_new();
+        rc = lens && g ? 0 : PAR__ENOMEM(err, "slicing");
+        for (size_t i = 0; i < nseg && rc == 0; i++) {
+                const seg *s = &segs[i];
+                lens[i] = s->count < 0 ? a->chunk_rows[s->chunk] : s->count;
+                par_arg args[8] = {par_arg_key(a->name, s->chunk),
+                                   par_arg_int64(s->r0),
+                                   par_arg_int64(s->count),
+                                   par_arg_int64(rstep),
+                                   par_arg_int64(c0),
+                                   par_arg_int64(cc),
+                                   par_arg_int64(cs),
+                                   par_arg_int64(a->ndim)};
+                rc = par_graph_add(g, par_key_make(name, (int64_t)i), "par.array.getitem",
+                                   8, args, err);
+        }
+        if (rc == 0) {
+                rc = par__array_new(g, name, a->ndim, cc, (int64_t)nseg, lens, 1,
+                                    &a->layer, out, err);
+                g = NULL;
+        }
+        par_graph_free(g);
+        par__free(lens);
+        par__free(segs);
+        return rc;
+}
+
+/* ---- the summary ---------------------------------------------------------------------------- */
+
+/* Dask's format_bytes: powers of 1000, two decimals. */
+static void format_bytes(double n, char *buf, size_t size)
+{
+        static const struct {
+                double at;
+                const char *unit;
+        } units[] = {{1e15, "PB"}, {1e12, "TB"}, {1e9, "GB"}, {1e6, "MB"}, {1e3, "kB"}};
+        for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+                if (n > units[i].at) {
+                        snprintf(buf, size, "%.2f %s", n / units[i].at, units[i].unit);
+                        return;
+                }
+        snprintf(buf, size, "%.0f B", n);
+}
+
+int par_array_format(const par_array *a, char *buf, size_t size)
+{
+        if (size)
+                buf[0] = '\0';
+        if (!a)
+                return 0;
+        char bytes[64], shape[80], chunk[80];
+        if (a->rows < 0)
+                snprintf(bytes, sizeof bytes, "unknown");
+        else
+                format_bytes((double)a->rows * (double)a->cols * 8.0, bytes, sizeof bytes);
+        int64_t big = 0;
+        for (int64_t i = 0; i < a->nchunks; i++) {
+                if (a->chunk_rows[i] < 0) {
+                        big = -1;
+                        break;
+                }
+                if (a->chunk_rows[i] > big)
+                        big = a->chunk_rows[i];
+        }
+        shape_text(a->ndim, a->rows, a->cols, shape, sizeof shape);
+        shape_text(a->ndim, big, a->cols, chunk, sizeof chunk);
+        return snprintf(buf, size,
+                        "Bytes %s  Shape %s  Chunk %s  %" PRId64 " Tasks  %" PRId64
+                        " Chunks  float64",
+                        bytes, shape, chunk, par_array_ntasks(a), a->nchunks);
+}
+
+/* ---- computing ------------------------------------------------------------------------------ */
+
+int par__array_run(par_client *c, const par__layer *layer, size_t nkeys,
+                   const par_key *keys, par_value **out, par_error *err)
+{
+        par_graph *g = par_graph_new();
+        if (!g)
+                return PAR__ENOMEM(err, "building a graph");
+        int rc = par__layer_to_graph(layer, g, err);
+        if (rc == 0)
+                rc = par_graph_compute(par_client_executor(c), g, nkeys, keys, out, NULL,
+                                       err);
+        par_graph_free(g);
+        return rc;
+}
+
+int par__array_tree(par_graph *g, const char *prefix, uint64_t token,
+                    const char *part, int64_t n, const char *combine_op,
+                    size_t ncargs, const par_arg *cargs, int split_every,
+                    char *final, par_error *err)
+{
+        if (split_every == 0)
+                split_every = 8;
+        if (split_every < 2)
+                return par__errorf(err, PAR_EINVAL,
+                                   "%s: split_every = %d; expected at least 2", prefix,
+                                   split_every);
+        par_arg *a = par__malloc((ncargs + (size_t)split_every) * sizeof *a);
+        if (!a)
+                return PAR__ENOMEM(err, "building a reduction");
+        for (size_t i = 0; i < ncargs; i++)
+                a[i] = cargs[i];
+        char cur[128], next[128], pfx[64];
+        snprintf(cur, sizeof cur, "%s", part);
+        int64_t ncur = n;
+        int rc = 0;
+        for (int level = 0; rc == 0 && (level == 0 || ncur > 1); level++) {
+                int64_t nnext = (ncur + split_every - 1) / split_every;
+                bool last = nnext == 1;
+                if (last) {
+                        par__array_token(prefix, token, next, sizeof next);
+                } else {
+                        snprintf(pfx, sizeof pfx, "%s-agg", prefix);
+                        par__array_token(pfx, par__hash_mix(token ^ (uint64_t)(level + 1)),
+                                         next, sizeof next);
+                }
+                for (int64_t j = 0; j < nnext && rc == 0; j++) {
+                        size_t k = ncargs;
+                        for (int64_t i = j * split_every; i < ncur && i < (j + 1) * split_every;
+                             i++)
+                                a[k++] = par_arg_key(cur, i);
+                        rc = par_graph_add(g, par_key_make(next, last ? PAR_NO_INDEX : j),
+                                           combine_op, k, a, err);
+                }
+                memcpy(cur, next, sizeof cur);
+                ncur = nnext;
+        }
+        par__free(a);
+        if (rc == 0)
+                memcpy(final, cur, 128);
+        return rc;
+}
+
+static int compute_chunks(par_client *c, par_array *a, par_value **vals,
+                          par_error *err)
+{
+        par_key *keys = par__malloc((size_t)a->nchunks * sizeof *keys);
+        if (!keys)
+                return PAR__ENOMEM(err, "computing an array");
+        for (int64_t i = 0; i < a->nchunks; i++)
+                keys[i] = par_key_make(a->name, i);
+        int rc = par__array_run(c, a->layer, (size_t)a->nchunks, keys, vals, err);
+        par__free(keys);
+        for (int64_t i = 0; i < a->nchunks && rc == 0; i++) {
+                const par__nd *nd = par__nd_of(vals[i]);
+                if (!nd || nd->cols != a->cols || (a->chunk_rows[i] >= 0 &&
+                                                  nd->rows != a->chunk_rows[i])) {
+                        char k[160];
+                        par_key_format(par_key_make(a->name, i), k, sizeof k);
+                        rc = par__errorf(err, PAR_EINVAL,
+                                         "compute: chunk %s is not a %" PRId64
+                                         "-row, %" PRId64 "-column ndarray",
+                                         k, a->chunk_rows[i], a->cols);
+                }
+        }
+        if (rc < 0)
+                for (int64_t i = 0; i < a->nchunks; i++) {
+                        par_value_release(vals[i]);
+                        vals[i] = NULL;
+                }
+        return rc;
+}
+
+int par_array_compute(par_client *c, par_array *a, par_value **out, par_error *err)
+{
+        if (!c || !a || !out)
+                return par__errorf(err, PAR_EINVAL,
+                                   "compute: client, array and out are required");
+        *out = NULL;
+        par_value **vals = par__calloc((size_t)a->nchunks, sizeof *vals);
+        if (!vals)
+                return PAR__ENOMEM(err, "computing an array");
+        int rc = compute_chunks(c, a, vals, err);
+        if (rc == 0) {
+                const par__nd *first = par__nd_of(vals[0]);
+                if (a->nchunks == 1 && first->ndim == a->ndim && first->rs == 1 &&
+                    (first->cs == first->rows || first->cols <= 1)) {
+                        *out = par_value_retain(vals[0]);
+                } else {
+                        int64_t rows = 0;
+                        for (int64_t i = 0; i < a->nchunks; i++)
+                                rows += par__nd_of(vals[i])->rows;
+                        par__nd *nd = par__nd_alloc(a->ndim, rows, a->cols);
+                        if (nd) {
+                                int64_t at = 0;
+                                for (int64_t i = 0; i < a->nchunks; i++) {
+                                        const par__nd *s = par__nd_of(vals[i]);
+                                        for (int64_t j = 0; j < s->cols; j++) {
+                                                double *d = nd->data + j * rows + at;
+                                                const double *p = s->data + j * s->cs;
+                                                if (s->rs == 1)
+                                                        memcpy(d, p, (size_t)s->rows * sizeof *d);
+                                                else
+                                                        for (int64_t r = 0; r < s->rows; r++)
+                                                                d[r] = p[r * s->rs];
+                                        }
+                                        at += s->rows;
+                                }
+                                *out = par__nd_finish(nd);
+                        }
+                        if (!*out)
+                                rc = PAR__ENOMEM(err, "computing an array");
+                }
+        }
+        for (int64_t i = 0; i < a->nchunks; i++)
+                par_value_release(vals[i]);
+        par__free(vals);
+        return rc;
+}
+
+int par_array_persist(par_client *c, par_array *a, par_array **out, par_error *err)
+{
+        if (!c || !a || !out)
+                return par__errorf(err, PAR_EINVAL,
+                                   "persist: client, array and out are required");
+        *out = NULL;
+        size_t n = (size_t)a->nchunks;
+        par_value **vals = par__calloc(n, sizeof *vals);
+        int64_t *lens = par__calloc(n, sizeof *lens);
+        int rc = vals && lens ? compute_chunks(c, a, vals, err)
+                              : PAR__ENOMEM(err, "persisting an array");
+        par_graph *g = NULL;
+        if (rc == 0 && !(g = par_graph_new()))
+                rc = PAR__ENOMEM(err, "persisting an array");
+        /* The persisted array keeps the chunk keys: they stand for the same
+         * chunks, now held as values. */
+        for (size_t i = 0; i < n && rc == 0; i++) {
+                lens[i] = par__nd_of(vals[i])->rows;
+                rc = par_graph_add(g, par_key_make(a->name, (int64_t)i), "par.identity", 1,
+                                   (par_arg[]){par_arg_value(vals[i])}, err);
+        }
+        if (rc == 0) {
+                rc = par__array_new(g, a->name, a->ndim, a->cols, a->nchunks, lens, 0, NULL,
+                                    out, err);
+                g = NULL;
+        }
+        par_graph_free(g);
+        for (size_t i = 0; vals && i < n; i++)
+                par_value_release(vals[i]);
+        par__free(vals);
+        par__free(lens);
+        return rc;
+}
+
+void par__array_register_ops(void)
+{
+        par_op_register("par.array.from_table", op_from_table, NULL);
+        par_op_register("par.array.nrows", op_nrows, NULL);
+        par_op_register("par.array.getitem", op_getitem, NULL);
+        par__array_register_reduce_ops();
+}

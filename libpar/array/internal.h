@@ -1,0 +1,115 @@
+/* libpar/array/internal.h — arrays: a layer of tasks (name, 0..nchunks-1)
+ * whose results are ndarray chunks, plus what is known without computing
+ * (dimensions, columns, chunk lengths). Also the chunk object, the
+ * one-pass moment kernel the reductions and linear models share, and the
+ * tree-reduction builder. Not installed. */
+#ifndef PAR_ARRAY_INTERNAL_H
+#define PAR_ARRAY_INTERNAL_H
+
+#include <stdatomic.h>
+
+#include "client/internal.h"
+#include "par/array.h"
+
+/* A chunk: a strided float64 matrix. Element (i, j) is
+ * data[i * rs + j * cs]. A contiguous chunk is column-major: rs = 1,
+ * cs = rows. A view keeps the value it views (`base`) alive; an owner
+ * holds `alloc`. 1-D chunks have cols = 1; 0-D ones rows = cols = 1. */
+typedef struct par__nd {
+        int ndim;
+        int64_t rows, cols;
+        double *data;
+        int64_t rs, cs;
+        double *alloc;
+        par_value *base;
+} par__nd;
+
+struct par_array {
+        atomic_size_t refs;
+        par__layer *layer;
+        char *name;
+        int ndim;
+        int64_t cols;        /* 2-D: columns; else 1 */
+        int64_t nchunks;     /* >= 1 */
+        int64_t *chunk_rows; /* -1 where unknown */
+        int64_t rows;        /* -1 if any chunk length is unknown */
+};
+
+/* A new array owning g (taken, also on failure) whose chunks are (name,
+ * 0..nchunks-1), on top of `nparents` layers. chunk_rows is copied. */
+int par__array_new(par_graph *g, const char *name, int ndim, int64_t cols,
+                   int64_t nchunks, const int64_t *chunk_rows, size_t nparents,
+                   par__layer *const *parents, par_array **out, par_error *err);
+
+/* The chunk behind a value, or NULL. */
+const par__nd *par__nd_of(const par_value *v);
+/* A contiguous column-major chunk (data uninitialized); NULL when memory
+ * runs out. Finish it into a value, or discard it. */
+par__nd *par__nd_alloc(int ndim, int64_t rows, int64_t cols);
+par_value *par__nd_finish(par__nd *nd); /* takes nd; NULL (freed) on failure */
+void par__nd_discard(par__nd *nd);
+/* A view of `base`'s buffer (base retained). NULL when memory runs out. */
+par_value *par__nd_view(par_value *base, int ndim, int64_t rows, int64_t cols,
+                        double *data, int64_t rs, int64_t cs);
+
+/* Computes `nkeys` tasks of the graph behind `layer` on c's executor. */
+int par__array_run(par_client *c, const par__layer *layer, size_t nkeys,
+                   const par_key *keys, par_value **out, par_error *err);
+
+/* Adds to g a tree that combines the tasks (part, 0..n-1), split_every at
+ * a time, with combine_op(cargs..., partials...), until one task is left;
+ * writes its key name into final (128 bytes; index PAR_NO_INDEX). Names
+ * derive from `token`. n >= 1. */
+int par__array_tree(par_graph *g, const char *prefix, uint64_t token,
+                    const char *part, int64_t n, const char *combine_op,
+                    size_t ncargs, const par_arg *cargs, int split_every,
+                    char *final, par_error *err);
+
+/* "prefix-<16 hex>" from the hash h. */
+void par__array_token(const char *prefix, uint64_t h, char *buf, size_t size);
+
+/* ---- moments: one pass over columns -------------------------------------------- */
+
+/* Moments of d columns over n rows: with `centered`, the means and the
+ * co-moment matrix M[j*d+k] = sum_i (z_ij - mean_j)(z_ik - mean_k);
+ * without, `mean` holds the column sums and M the raw cross-products
+ * sum_i z_ij z_ik. col[j] points at row 0 of column j; rows are `rs`
+ * elements apart. The loop is blocked (sums of 256-row blocks added to
+ * the totals) in four lanes, over data shifted by an estimate of each
+ * column's mean when centered, so the error stays near a few units of
+ * rounding of the result. For d <= 5 it is one fused register loop; for
+ * larger d it uses cblas_dsyrk on shifted blocks when built with BLAS.
+ * Returns 0, or -1 when memory runs out. */
+int par__moments(int64_t n, int d, const double *const *col, int64_t rs,
+                 bool centered, double *mean, double *M);
+
+/* Moments as a blob value: {n, d, centered} then mean[d], M[d*d]. */
+typedef struct par__mom {
+        int64_t n;
+        int64_t d;
+        int64_t centered;
+        double *mean; /* points into the blob or a caller buffer */
+        double *M;
+} par__mom;
+
+par_value *par__mom_value(int64_t n, int d, bool centered, const double *mean,
+                          const double *M);
+/* Reads a blob written by par__mom_value; -1 if malformed. The pointers
+ * point into the value. */
+int par__mom_read(const par_value *v, par__mom *m);
+/* a += b (Chan, Golub and LeVeque's pairwise update when centered; plain
+ * sums otherwise). a's buffers must be writable. */
+void par__mom_merge(int64_t *an, double *amean, double *aM, int d, bool centered,
+                    int64_t bn, const double *bmean, const double *bM);
+
+/* Sum of n elements `stride` apart, in blocks and lanes (as above). */
+double par__sum_strided(const double *p, int64_t n, int64_t stride);
+
+/* Sets OpenBLAS to one thread, once per process (BLAS builds only). */
+void par__blas_single_thread(void);
+
+void par__array_register_ops(void);
+void par__array_register_reduce_ops(void);
+void par__ml_register_ops(void);
+
+#endif

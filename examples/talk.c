@@ -264,6 +264,33 @@ int main(int argc, char **argv)
         printf("%s\n(read and persisted in %.2f s)\n", line,
                (double)(par_now_ns() - t0) / 1e9);
 
+        /* df.to_dask_array(lengths=True) */
+        cell("array = df.to_dask_array(lengths=True); array");
+        par_array *arr = NULL, *X = NULL, *y = NULL;
+        if (par_frame_to_array(client, pd, true, &arr, &err) < 0)
+                die("to_array", &err);
+        par_array_format(arr, line, sizeof line);
+        printf("%s\n", line);
+
+        /* LinearRegression().fit(array[:, 1:2], array[:, 2:3]) */
+        cell("lr = LinearRegression(); lr.fit(array[:, 1:2], array[:, 2:3]); "
+             "lr.coef_, lr.intercept_");
+        par_linear_regression lr = {0};
+        t0 = par_now_ns();
+        if (par_array_slice(arr, PAR_NONE, PAR_NONE, PAR_NONE, 1, 2, 1, &X, &err) < 0 ||
+            par_array_slice(arr, PAR_NONE, PAR_NONE, PAR_NONE, 2, 3, 1, &y, &err) < 0 ||
+            par_linear_regression_fit(client, NULL, X, y, &lr, &err) < 0)
+                die("LinearRegression.fit", &err);
+        printf("coef_ = [[%.17g]]\nintercept_ = %.17g\n(exact solver, one pass, "
+               "%.2f s; |coef - 4| = %.1e, |intercept - 3| = %.1e)\n",
+               lr.coef[0], lr.intercept, (double)(par_now_ns() - t0) / 1e9,
+               lr.coef[0] > 4 ? lr.coef[0] - 4 : 4 - lr.coef[0],
+               lr.intercept > 3 ? lr.intercept - 3 : 3 - lr.intercept);
+        par_linear_regression_clear(&lr);
+        par_array_release(X);
+        par_array_release(y);
+        par_array_release(arr);
+
         par_frame_release(pd);
         par_frame_release(rd);
         par_frame_release(df2);

@@ -146,6 +146,21 @@ static int op_sum_int64(par_task_ctx *ctx, size_t n, par_value *const *args,
 int par_bag_count(par_bag *b, const par_agg_opts *opts, par_delayed **out,
                   par_error *err)
 {
+        /* Counting the lines of text (or of text filtered by a substring)
+         * needs no line offsets: read and count in one pass per block. */
+        par_bag *fused = NULL;
+        if (b && out) {
+                int rc = par__bag_fused_count(b, &fused, err);
+                if (rc < 0)
+                        return rc;
+        }
+        if (fused) {
+                int rc = par__bag_tree(fused, "count", "par.identity", 0, NULL,
+                                       "par.agg.sum_int64", 0, NULL, NULL, 0, NULL,
+                                       opts ? opts->split_every : 0, out, err);
+                par_bag_release(fused);
+                return rc;
+        }
         return par__bag_tree(b, "count", "par.bag.count_part", 0, NULL,
                              "par.agg.sum_int64", 0, NULL, NULL, 0, NULL,
                              opts ? opts->split_every : 0, out, err);

@@ -7,6 +7,7 @@
 
 #include "bag/internal.h"
 #include "expr/internal.h"
+#include "graph/internal.h"
 
 int par__bag_new(par_graph *g, const char *name, int64_t n, size_t nparents,
                  par_bag *const *parents, par_bag **out, par_error *err)
@@ -563,4 +564,98 @@ int par_bag_filter_op(par_bag *b, const char *op, size_t nargs,
 {
         return with_op(b, "filter-op", "par.bag.filter_with", op, nargs, args, out,
                        err);
+}
+
+/* ---- fusing read_text with count ------------------------------------------ */
+
+/* The task (name, i) of graph g if its op is `op`: its stored arguments. */
+static const par__garg *task_of(const par_graph *g, const char *name, int64_t i,
+                                const char *op, uint32_t *nargs)
+{
+        uint32_t t = par__graph_find_key(g, par_key_make(name, i));
+        if (t == UINT32_MAX || strcmp(g->names.str[g->tasks[t].op], op) != 0)
+                return NULL;
+        *nargs = g->tasks[t].nargs;
+        return &g->args[g->tasks[t].arg0];
+}
+
+/* The needle of an encoded contains(x, 'literal'), or NULL. */
+static par_expr *contains_literal(const par_value *blob)
+{
+        size_t len;
+        const char *p = par_value_bytes(blob, &len);
+        par_expr *e = NULL;
+        if (!p || par_expr_decode(p, len, &e, NULL) < 0)
+                return NULL;
+        if (e->kind == PAR__E_CALL && strcmp(e->s, "contains") == 0 && e->n == 2 &&
+            e->args[0]->kind == PAR__E_X && e->args[1]->kind == PAR__E_STR)
+                return e;
+        par_expr_release(e);
+        return NULL;
+}
+
+int par__bag_fused_count(par_bag *b, par_bag **out, par_error *err)
+{
+        *out = NULL;
+        const par_graph *g = b->layer->graph;
+        const char *src = b->name;
+        const par_graph *sg = g;
+        par_expr *needle = NULL;
+        uint32_t n;
+        const par__garg *a = task_of(g, b->name, 0, "par.bag.filter", &n);
+        if (a) {
+                /* filter(contains) over a read_text layer just below */
+                if (n != 2 || a[0].value || !a[1].value || b->layer->ndeps != 1)
+                        return 0;
+                needle = contains_literal(a[1].value);
+                if (!needle)
+                        return 0;
+                src = g->names.str[a[0].key_name];
+                sg = b->layer->deps[0]->graph;
+        }
+        char name[128];
+        uint64_t h = par__hash_bytes(src, strlen(src), needle ? 0x66 : 0x63);
+        if (needle)
+                h = par__hash_bytes(needle->args[1]->s, needle->args[1]->slen, h);
+        snprintf(name, sizeof name, "read-count-%016" PRIx64, h);
+        par_graph *ng = par_graph_new();
+        int rc = ng ? 0 : PAR__ENOMEM(err, "counting");
+        bool ok = true;
+        for (int64_t i = 0; i < b->npartitions && rc == 0 && ok; i++) {
+                if (needle) {
+                        /* the filter's task i must read the source's task i */
+                        const par__garg *f = task_of(g, b->name, i, "par.bag.filter", &n);
+                        ok = f && n == 2 && !f[0].value && f[0].key_index == i &&
+                             strcmp(g->names.str[f[0].key_name], src) == 0;
+                        if (!ok)
+                                break;
+                }
+                const par__garg *r = task_of(sg, src, i, "par.bag.read_text", &n);
+                ok = r && n == 6;
+                for (uint32_t k = 0; ok && k < n; k++)
+                        ok = r[k].value != NULL;
+                if (!ok)
+                        break;
+                bool include_path = false;
+                par_value_get_bool(r[4].value, &include_path, NULL);
+                if (include_path) {
+                        ok = false;
+                        break;
+                }
+                par_arg args[7];
+                for (uint32_t k = 0; k < 6; k++)
+                        args[k] = par_arg_value(r[k].value);
+                if (needle)
+                        args[6] = par_arg_blob(needle->args[1]->s, needle->args[1]->slen);
+                rc = par_graph_add(ng, par_key_make(name, i),
+                                   needle ? "par.bag.read_count_containing"
+                                          : "par.bag.read_count",
+                                   needle ? 7 : 6, args, err);
+        }
+        par_expr_release(needle);
+        if (rc < 0 || !ok) {
+                par_graph_free(ng);
+                return rc;
+        }
+        return par__bag_new(ng, name, b->npartitions, 0, NULL, out, err);
 }

@@ -48,8 +48,18 @@ void par__bag_register_result_ops(void);
 /* A list of scalars of one type as a column. */
 int par__list_to_column(const par_value *list, par_value **out, par_error *err);
 
-/* Reading text: the op and the helpers. */
+/* Reading text: the op, and the read fused with count and with
+ * filter(contains)+count. */
 int par__op_read_text(par_task_ctx *ctx, size_t n, par_value *const *args,
                       par_value **out);
+int par__op_read_count(par_task_ctx *ctx, size_t n, par_value *const *args,
+                       par_value **out);
+int par__op_read_count_containing(par_task_ctx *ctx, size_t n,
+                                  par_value *const *args, par_value **out);
+
+/* If b counts lines of a read_text bag (directly, or through one filter by
+ * contains(x, literal)), a bag of per-block counts that reads and counts
+ * in one pass; else *out = NULL. */
+int par__bag_fused_count(par_bag *b, par_bag **out, par_error *err);
 
 #endif

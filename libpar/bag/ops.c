@@ -276,4 +276,7 @@ void par__bag_register_ops(void)
         par_op_register("par.bag.apply", op_apply, NULL);
         par_op_register("par.bag.filter_with", op_filter_with, NULL);
         par_op_register("par.bag.read_text", par__op_read_text, NULL);
+        par_op_register("par.bag.read_count", par__op_read_count, NULL);
+        par_op_register("par.bag.read_count_containing",
+                        par__op_read_count_containing, NULL);
 }

@@ -266,16 +266,16 @@ static int lines_partition(par_task_ctx *ctx, char *buf, size_t len, char delim,
         return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "%s: out of memory", path);
 }
 
-int par__op_read_text(par_task_ctx *ctx, size_t n, par_value *const *args,
-                      par_value **out)
+/* The bytes of one block (args as the read_text task's), whole lines,
+ * in a new buffer (*buf, par__malloc'd) of *len bytes. */
+static int read_block(par_task_ctx *ctx, par_value *const *args, char **obuf,
+                      size_t *olen)
 {
-        (void)n;
         const char *path = par_value_bytes(args[0], NULL);
         int64_t start = par_value_int64_of(args[1]);
         int64_t end = par_value_int64_of(args[2]);
         char delim = (char)par_value_int64_of(args[3]);
-        bool include_path = false, gz = false;
-        par_value_get_bool(args[4], &include_path, NULL);
+        bool gz = false;
         par_value_get_bool(args[5], &gz, NULL);
 
         int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -311,8 +311,9 @@ int par__op_read_text(par_task_ctx *ctx, size_t n, par_value *const *args,
                 par__free(raw);
                 if (rc < 0)
                         return par_task_fail(ctx, rc, "%s", perr.message);
-                return lines_partition(ctx, text, tlen, delim, include_path, path,
-                                       out);
+                *obuf = text;
+                *olen = tlen;
+                return 0;
         }
         /* Where this block's lines begin and end. */
         char tmp[4096];
@@ -362,5 +363,59 @@ int par__op_read_text(par_task_ctx *ctx, size_t n, par_value *const *args,
                                      path, begin, stop,
                                      r < 0 ? strerror(e) : "the file shrank");
         }
-        return lines_partition(ctx, buf, len, delim, include_path, path, out);
+        *obuf = buf;
+        *olen = len;
+        return 0;
+}
+
+int par__op_read_text(par_task_ctx *ctx, size_t n, par_value *const *args,
+                      par_value **out)
+{
+        (void)n;
+        char *buf;
+        size_t len;
+        int rc = read_block(ctx, args, &buf, &len);
+        if (rc < 0)
+                return rc;
+        bool include_path = false;
+        par_value_get_bool(args[4], &include_path, NULL);
+        return lines_partition(ctx, buf, len, (char)par_value_int64_of(args[3]),
+                               include_path, par_value_bytes(args[0], NULL), out);
+}
+
+/* read_text fused with count: the lines of a block, counted as they are
+ * read, with no line offsets built. Args as read_text's. */
+int par__op_read_count(par_task_ctx *ctx, size_t n, par_value *const *args,
+                       par_value **out)
+{
+        (void)n;
+        char *buf;
+        size_t len;
+        int rc = read_block(ctx, args, &buf, &len);
+        if (rc < 0)
+                return rc;
+        size_t k = par__count_lines(buf, len, (char)par_value_int64_of(args[3]));
+        par__free(buf);
+        *out = par_value_int64((int64_t)k);
+        return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+}
+
+/* read_text fused with filter(contains(x, needle)) and count: args as
+ * read_text's, then the needle. */
+int par__op_read_count_containing(par_task_ctx *ctx, size_t n,
+                                  par_value *const *args, par_value **out)
+{
+        (void)n;
+        char *buf;
+        size_t len, nlen;
+        int rc = read_block(ctx, args, &buf, &len);
+        if (rc < 0)
+                return rc;
+        const char *needle = par_value_bytes(args[6], &nlen);
+        char delim = (char)par_value_int64_of(args[3]);
+        size_t k = nlen ? par__count_lines_containing(buf, len, delim, needle, nlen)
+                        : par__count_lines(buf, len, delim);
+        par__free(buf);
+        *out = par_value_int64((int64_t)k);
+        return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
 }

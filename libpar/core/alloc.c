@@ -1,9 +1,89 @@
 /* The allocator hook. Every allocation of the library goes through here so
  * that tests can make the n-th allocation fail and check that each caller
  * fails cleanly and leaks nothing. */
+#include <malloc.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "core/internal.h"
+
+/* Large blocks are recycled. Partitions come and go in blocks of
+ * megabytes (a text block, a CSV buffer, a column), and glibc gives every
+ * block above its mmap threshold fresh pages and unmaps them on free; on
+ * virtual machines a fresh page costs microseconds (about 12 us here), so
+ * a 64 MiB block costs more to fault in than to fill. Freed blocks of at
+ * least LARGE bytes are kept (up to CACHE_BYTES in all) and handed out
+ * again for requests they fit without wasting more than half. Only with
+ * the C library's allocator: an installed allocator sees every call. */
+#define LARGE ((size_t)1 << 20)
+#define CACHE_SLOTS 32
+#define CACHE_BYTES ((size_t)512 << 20)
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+        void *p;
+        size_t size;
+} cache[CACHE_SLOTS];
+static size_t cache_n, cache_total;
+static bool system_alloc = true;
+
+static void *cache_take(size_t n)
+{
+        void *p = NULL;
+        pthread_mutex_lock(&cache_lock);
+        size_t best = CACHE_SLOTS;
+        for (size_t i = 0; i < cache_n; i++)
+                if (cache[i].size >= n && cache[i].size <= 2 * n &&
+                    (best == CACHE_SLOTS || cache[i].size < cache[best].size))
+                        best = i;
+        if (best != CACHE_SLOTS) {
+                p = cache[best].p;
+                cache_total -= cache[best].size;
+                cache[best] = cache[--cache_n];
+        }
+        pthread_mutex_unlock(&cache_lock);
+        return p;
+}
+
+/* Keeps p if there is room; returns false if the caller must free it. */
+static bool cache_put(void *p, size_t size)
+{
+        bool kept = false;
+        pthread_mutex_lock(&cache_lock);
+        if (size <= CACHE_BYTES / 2) {
+                /* Make room by dropping the oldest entries. */
+                while (cache_n && (cache_n == CACHE_SLOTS ||
+                                   cache_total + size > CACHE_BYTES)) {
+                        free(cache[0].p);
+                        cache_total -= cache[0].size;
+                        cache[0] = cache[--cache_n];
+                }
+                cache[cache_n].p = p;
+                cache[cache_n].size = size;
+                cache_n++;
+                cache_total += size;
+                kept = true;
+        }
+        pthread_mutex_unlock(&cache_lock);
+        return kept;
+}
+
+/* Frees the kept blocks (at exit, and when the allocator changes). */
+static void cache_flush(void)
+{
+        pthread_mutex_lock(&cache_lock);
+        for (size_t i = 0; i < cache_n; i++)
+                free(cache[i].p);
+        cache_n = 0;
+        cache_total = 0;
+        pthread_mutex_unlock(&cache_lock);
+}
+
+__attribute__((destructor)) static void alloc_fini(void)
+{
+        cache_flush();
+}
 
 static void *sys_malloc(size_t n, void *ud)
 {
@@ -29,14 +109,23 @@ static par_allocator alloc = {sys_malloc, sys_realloc, sys_free, NULL};
 
 void par_set_allocator(const par_allocator *a)
 {
-        if (a && a->malloc && a->realloc && a->free)
+        cache_flush();
+        if (a && a->malloc && a->realloc && a->free) {
                 alloc = *a;
-        else
+                system_alloc = false;
+        } else {
                 alloc = (par_allocator){sys_malloc, sys_realloc, sys_free, NULL};
+                system_alloc = true;
+        }
 }
 
 void *par__malloc(size_t n)
 {
+        if (n >= LARGE && system_alloc) {
+                void *p = cache_take(n);
+                if (p)
+                        return p;
+        }
         return alloc.malloc(n ? n : 1, alloc.ud);
 }
 
@@ -60,8 +149,14 @@ void *par__realloc(void *p, size_t n)
 
 void par__free(void *p)
 {
-        if (p)
-                alloc.free(p, alloc.ud);
+        if (!p)
+                return;
+        if (system_alloc) {
+                size_t size = malloc_usable_size(p);
+                if (size >= LARGE && cache_put(p, size))
+                        return;
+        }
+        alloc.free(p, alloc.ud);
 }
 
 char *par__strndup(const char *s, size_t n)

@@ -435,6 +435,40 @@ static void numbers(void)
         par_bag_release(b);
 }
 
+/* fold with a user op: the largest item by absolute value. */
+static int op_absmax(par_task_ctx *ctx, size_t n, par_value *const *args,
+                     par_value **out)
+{
+        (void)ctx, (void)n;
+        int64_t a = par_value_int64_of(args[0]), b = par_value_int64_of(args[1]);
+        *out = par_value_int64(llabs(b) > llabs(a) ? b : a);
+        return 0;
+}
+PAR_REGISTER_OP("test.absmax", op_absmax)
+
+static void fold(void)
+{
+        par_error err = {0};
+        int64_t v[1000], ref = 0;
+        for (int i = 0; i < 1000; i++) {
+                v[i] = (i * 7919) % 2001 - 1000;
+                if (llabs(v[i]) > llabs(ref))
+                        ref = v[i];
+        }
+        par_bag *b = NULL;
+        CHECK_OK(par_bag_from_int64(v, 1000, 9, &b, &err), &err);
+        par_value *zero = par_value_int64(0);
+        par_delayed *d = NULL;
+        CHECK_OK(par_bag_fold(b, "test.absmax", NULL, zero,
+                              &(par_agg_opts){.split_every = 2}, &d, &err),
+                 &err);
+        CHECK(compute_int(d) == ref);
+        CHECK(par_bag_fold(b, "test.nope", NULL, zero, NULL, &d, &err) == PAR_ENOENT);
+        par_delayed_release(d);
+        par_value_release(zero);
+        par_bag_release(b);
+}
+
 static void random_streams(void)
 {
         par_error err = {0};
@@ -554,6 +588,7 @@ int main(void)
         many_files_and_gzip();
         take_and_words();
         numbers();
+        fold();
         random_streams();
         textfiles();
         par_client_free(client);

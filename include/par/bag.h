@@ -192,6 +192,17 @@ PAR_API int par_bag_reduction(par_bag *b, const char *perpartition,
                               const par_arg *args, const par_agg_opts *opts,
                               par_delayed **out, par_error *err);
 
+/* Dask's fold: `binop` (a registered op) is called as binop(acc, item)
+ * for each item of a partition, starting from `initial`, giving one
+ * accumulator per partition; then `combine` (binop if NULL) is called as
+ * combine(acc_a, acc_b) over the partials in a tree of fan-in
+ * split_every, in partition order. Items are passed as scalar values
+ * (par_column_get), so this suits user logic, not bulk numeric work —
+ * use par_bag_stat or par_bag_reduction for that. */
+PAR_API int par_bag_fold(par_bag *b, const char *binop, const char *combine,
+                         par_value *initial, const par_agg_opts *opts,
+                         par_delayed **out, par_error *err);
+
 /* Distinct items with their counts: a table ("value", "count") sorted by
  * count (descending), then value. */
 PAR_API int par_bag_frequencies(par_bag *b, const par_agg_opts *opts,

@@ -972,8 +972,87 @@ int par_bag_foldby(par_bag *b, const par_expr *key, const par_expr *value,
         return rc;
 }
 
+/* (partition, binop name, initial) -> binop(...binop(initial, x0)..., xn) */
+static int op_fold_part(par_task_ctx *ctx, size_t n, par_value *const *args,
+                        par_value **out)
+{
+        (void)n;
+        const char *name = par_value_bytes(args[1], NULL);
+        par_op_fn fn = par_op_lookup(name);
+        if (!fn)
+                return par_task_fail(ctx, PAR_ENOENT, "fold: op '%s' is not "
+                                                      "registered", name);
+        const par_value *part = args[0];
+        if (!par_value_is_column(part))
+                return par_task_fail(ctx, PAR_ETYPE,
+                                     "fold: items must be single values, not "
+                                     "records");
+        par_value *acc = par_value_retain(args[2]);
+        int64_t len = par_column_length(part);
+        for (int64_t i = 0; i < len; i++) {
+                par_value *x = par_column_get(part, i);
+                par_value *next = NULL;
+                int rc = x ? fn(ctx, 2, (par_value *[]){acc, x}, &next)
+                           : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+                par_value_release(x);
+                par_value_release(acc);
+                if (rc < 0)
+                        return rc;
+                acc = next;
+        }
+        *out = acc;
+        return 0;
+}
+
+/* (combine name, partials...) -> combine(combine(p0, p1), p2)... */
+static int op_fold_combine(par_task_ctx *ctx, size_t n, par_value *const *args,
+                           par_value **out)
+{
+        const char *name = par_value_bytes(args[0], NULL);
+        par_op_fn fn = par_op_lookup(name);
+        if (!fn)
+                return par_task_fail(ctx, PAR_ENOENT, "fold: op '%s' is not "
+                                                      "registered", name);
+        if (n < 2)
+                return par_task_fail(ctx, PAR_EINVAL, "fold: nothing to combine");
+        par_value *acc = par_value_retain(args[1]);
+        for (size_t i = 2; i < n; i++) {
+                par_value *next = NULL;
+                int rc = fn(ctx, 2, (par_value *[]){acc, args[i]}, &next);
+                par_value_release(acc);
+                if (rc < 0)
+                        return rc;
+                acc = next;
+        }
+        *out = acc;
+        return 0;
+}
+
+int par_bag_fold(par_bag *b, const char *binop, const char *combine,
+                 par_value *initial, const par_agg_opts *opts, par_delayed **out,
+                 par_error *err)
+{
+        if (!combine)
+                combine = binop;
+        if (!binop || !par_op_lookup(binop) || !par_op_lookup(combine))
+                return par__errorf(err, PAR_ENOENT,
+                                   "fold: ops '%s' and '%s' must be registered",
+                                   binop ? binop : "(null)",
+                                   combine ? combine : "(null)");
+        if (!initial)
+                return par__errorf(err, PAR_EINVAL, "fold: an initial value is "
+                                                    "required");
+        par_arg pa[2] = {par_arg_string(binop), par_arg_value(initial)};
+        par_arg ca[1] = {par_arg_string(combine)};
+        return par__bag_tree(b, "fold", "par.bag.fold_part", 2, pa,
+                             "par.bag.fold_combine", 1, ca, NULL, 0, NULL,
+                             opts ? opts->split_every : 0, out, err);
+}
+
 void par__bag_register_agg_ops(void)
 {
+        par_op_register("par.bag.fold_part", op_fold_part, NULL);
+        par_op_register("par.bag.fold_combine", op_fold_combine, NULL);
         par_op_register("par.bag.count_part", op_count_part, NULL);
         par_op_register("par.agg.sum_int64", op_sum_int64, NULL);
         par_op_register("par.bag.stat_part", op_stat_part, NULL);

@@ -191,23 +191,6 @@ int par_read_text(const char *path, const par_read_text_opts *opts,
 
 /* ---- the op ---------------------------------------------------------------------- */
 
-/* Reads exactly n bytes at off (fewer only at the end of the file). */
-static ssize_t read_at(int fd, char *buf, size_t n, int64_t off)
-{
-        size_t got = 0;
-        while (got < n) {
-                ssize_t r = pread(fd, buf + got, n - got, (off_t)(off + (int64_t)got));
-                if (r < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -1;
-                }
-                if (r == 0)
-                        break;
-                got += (size_t)r;
-        }
-        return (ssize_t)got;
-}
 
 /* Offset just past the first delimiter at or after `from`, or -1 if there
  * is none before the end of the file. */
@@ -215,7 +198,7 @@ static int64_t after_delim(int fd, int64_t from, char delim, char *tmp,
                            size_t tmpsize, int *fail)
 {
         for (int64_t at = from;;) {
-                ssize_t r = read_at(fd, tmp, tmpsize, at);
+                ssize_t r = par__pread_full(fd, tmp, tmpsize, at);
                 if (r < 0) {
                         *fail = errno;
                         return -1;
@@ -292,7 +275,7 @@ static int read_block(par_task_ctx *ctx, par_value *const *args, char **obuf,
         int64_t size = st.st_size;
         if (gz) {
                 char *raw = par__malloc(size ? (size_t)size : 1);
-                ssize_t r = raw ? read_at(fd, raw, (size_t)size, 0) : -1;
+                ssize_t r = raw ? par__pread_full(fd, raw, (size_t)size, 0) : -1;
                 int e = errno;
                 close(fd);
                 if (!raw)
@@ -352,7 +335,7 @@ static int read_block(par_task_ctx *ctx, par_value *const *args, char **obuf,
                                                       "block of %zu bytes",
                                      path, len);
         }
-        ssize_t r = read_at(fd, buf, len, begin);
+        ssize_t r = par__pread_full(fd, buf, len, begin);
         int e = errno;
         close(fd);
         if (r != (ssize_t)len) {

@@ -239,15 +239,13 @@ int par_delayed_call(const char *op, size_t nargs, const par_arg *args,
                                                           (uint64_t)dep->index));
                         continue;
                 }
-                case PAR_ARG_NULL: v = par_value_null(); break;
-                case PAR_ARG_BOOL: v = par_value_bool(a->u.b); break;
-                case PAR_ARG_INT64: v = par_value_int64(a->u.i); break;
-                case PAR_ARG_FLOAT64: v = par_value_float64(a->u.f); break;
+                case PAR_ARG_NULL:
+                case PAR_ARG_BOOL:
+                case PAR_ARG_INT64:
+                case PAR_ARG_FLOAT64:
                 case PAR_ARG_STRING:
-                        v = par_value_string(a->u.bytes.ptr, a->u.bytes.len);
-                        break;
                 case PAR_ARG_BLOB:
-                        v = par_value_blob(a->u.bytes.ptr, a->u.bytes.len);
+                        v = par__value_from_arg(a);
                         break;
                 case PAR_ARG_VALUE:
                         v = par_value_retain(a->u.value);

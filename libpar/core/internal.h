@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "par/core.h"
 
@@ -42,6 +43,10 @@ void par__error_prefix(par_error *err, const char *fmt, ...)
 
 #define PAR__ENOMEM(err, what) \
         par__errorf((err), PAR_ENOMEM, "out of memory while %s", (what))
+
+/* Reads n bytes at offset off of fd, retrying short reads and EINTR;
+ * fewer only at the end of the file. Returns the count, or -1 (errno). */
+ssize_t par__pread_full(int fd, void *buf, size_t n, int64_t off);
 
 /* 64-bit hash of bytes (deterministic across processes and runs). */
 uint64_t par__hash_bytes(const void *data, size_t n, uint64_t seed);

@@ -1,4 +1,5 @@
 /* Facts about the machine, the clock, and the hash used for keys. */
+#include <errno.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,4 +45,22 @@ uint64_t par__hash_bytes(const void *data, size_t n, uint64_t seed)
         for (size_t i = 0; i < n; i++)
                 w |= (uint64_t)p[i] << (8 * i);
         return par__hash_mix(h ^ w);
+}
+
+ssize_t par__pread_full(int fd, void *buf, size_t n, int64_t off)
+{
+        size_t got = 0;
+        while (got < n) {
+                ssize_t r = pread(fd, (char *)buf + got, n - got,
+                                  (off_t)(off + (int64_t)got));
+                if (r < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -1;
+                }
+                if (r == 0)
+                        break;
+                got += (size_t)r;
+        }
+        return (ssize_t)got;
 }

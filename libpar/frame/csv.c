@@ -15,22 +15,6 @@
 
 #define SAMPLE_BYTES (256 << 10)
 
-static ssize_t read_at(int fd, char *buf, size_t n, int64_t off)
-{
-        size_t got = 0;
-        while (got < n) {
-                ssize_t r = pread(fd, buf + got, n - got, (off_t)(off + (int64_t)got));
-                if (r < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -1;
-                }
-                if (r == 0)
-                        break;
-                got += (size_t)r;
-        }
-        return (ssize_t)got;
-}
 
 /* Reads up to n bytes from the start of a file. */
 static int read_head(const char *path, size_t n, char **buf, size_t *len,
@@ -53,7 +37,7 @@ static int read_head(const char *path, size_t n, char **buf, size_t *len,
                 close(fd);
                 return PAR__ENOMEM(err, "reading a CSV header");
         }
-        ssize_t r = read_at(fd, *buf, want, 0);
+        ssize_t r = par__pread_full(fd, *buf, want, 0);
         int e = errno;
         close(fd);
         if (r < 0) {
@@ -94,7 +78,7 @@ static int split_file(const char *path, int64_t size, int64_t body,
         bool inq = false, seeking = false;
         int rc = 0;
         while (at < size && target < size) {
-                ssize_t r = read_at(fd, buf, CHUNK, at);
+                ssize_t r = par__pread_full(fd, buf, CHUNK, at);
                 if (r <= 0) {
                         rc = par__errorf(err, PAR_EIO, "read_csv: %s: read failed",
                                          path);
@@ -482,7 +466,7 @@ static int op_csv_read(par_task_ctx *ctx, size_t n, par_value *const *args,
                 rc = par_task_fail(ctx, PAR_EIO, "%s: cannot open: %s", path,
                                    strerror(errno));
         } else {
-                ssize_t r = read_at(fd, buf, len, start);
+                ssize_t r = par__pread_full(fd, buf, len, start);
                 int e = errno;
                 close(fd);
                 if (r != (ssize_t)len)

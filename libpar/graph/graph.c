@@ -216,6 +216,20 @@ bool par_graph_contains(const par_graph *g, par_key key)
         return g && par__graph_find_key(g, key) != UINT32_MAX;
 }
 
+par_value *par__value_from_arg(const par_arg *a)
+{
+        switch (a->kind) {
+        case PAR_ARG_NULL: return par_value_null();
+        case PAR_ARG_BOOL: return par_value_bool(a->u.b);
+        case PAR_ARG_INT64: return par_value_int64(a->u.i);
+        case PAR_ARG_FLOAT64: return par_value_float64(a->u.f);
+        case PAR_ARG_STRING: return par_value_string(a->u.bytes.ptr, a->u.bytes.len);
+        case PAR_ARG_BLOB: return par_value_blob(a->u.bytes.ptr, a->u.bytes.len);
+        case PAR_ARG_VALUE: return par_value_retain(a->u.value);
+        default: return NULL;
+        }
+}
+
 /* Turns one argument into its stored form. */
 static int store_arg(par_graph *g, const par_arg *a, par__garg *out,
                      par_error *err, par_key key, size_t i)
@@ -226,24 +240,6 @@ static int store_arg(par_graph *g, const par_arg *a, par__garg *out,
         out->key_index = 0;
         out->task = UINT32_MAX;
         switch (a->kind) {
-        case PAR_ARG_NULL:
-                out->value = par_value_null();
-                break;
-        case PAR_ARG_BOOL:
-                out->value = par_value_bool(a->u.b);
-                break;
-        case PAR_ARG_INT64:
-                out->value = par_value_int64(a->u.i);
-                break;
-        case PAR_ARG_FLOAT64:
-                out->value = par_value_float64(a->u.f);
-                break;
-        case PAR_ARG_STRING:
-                out->value = par_value_string(a->u.bytes.ptr, a->u.bytes.len);
-                break;
-        case PAR_ARG_BLOB:
-                out->value = par_value_blob(a->u.bytes.ptr, a->u.bytes.len);
-                break;
         case PAR_ARG_VALUE:
                 if (!a->u.value)
                         goto bad;
@@ -259,8 +255,13 @@ static int store_arg(par_graph *g, const par_arg *a, par__garg *out,
                 out->key_index = a->u.key.index;
                 out->task = par__graph_find(g, out->key_name, out->key_index);
                 return 0;
-        default:
+        case PAR_ARG_HANDLE:
                 goto bad;
+        default:
+                if ((unsigned)a->kind > PAR_ARG_HANDLE)
+                        goto bad;
+                out->value = par__value_from_arg(a);
+                break;
         }
         if (!out->value)
                 return PAR__ENOMEM(err, "adding a task to a graph");

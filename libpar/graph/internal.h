@@ -63,6 +63,10 @@ uint32_t par__graph_find_key(const par_graph *g, par_key key);
 int par__graph_format_task_key(const par_graph *g, uint32_t t, char *buf,
                                size_t size);
 
+/* A literal argument (not a key or handle) as a new value; NULL for those
+ * kinds, a NULL value, or no memory. */
+par_value *par__value_from_arg(const par_arg *a);
+
 /* Adds to dst every task of src whose key dst does not have. */
 int par__graph_merge(par_graph *dst, const par_graph *src, par_error *err);
 

@@ -27,7 +27,8 @@
 // index column "column0"); output files are removed between runs (not
 // timed). Tables / frames are dropped between runs, with a gc().
 //
-// MB_per_s = CSV bytes / 1e6 / seconds (median over the runs, min/max);
+// MB_per_s = CSV bytes / 1e6 / seconds (median over the runs, min/max;
+// first_MB_per_s: the first run's);
 // ns_per_value = seconds / (rows x 3) x 1e9. Checks (not timed, after the
 // last run): the frame read is compared with the sidecar's digests (sum
 // over rows of lo32(bits) * 0x9E3779B1 + hi32(bits), mod 2^32, per
@@ -313,7 +314,8 @@ async function main() {
     const med = median(secs);
     const line = {
       bench, impl: o.impl, threads: o.threads, n: rows, metric: "MB_per_s",
-      value: fmt(median(rates)), runs: o.runs, min: fmt(Math.min(...rates)),
+      value: fmt(median(rates)), first_MB_per_s: fmt(rates[0]), runs: o.runs,
+      min: fmt(Math.min(...rates)),
       max: fmt(Math.max(...rates)), seconds: fmt(med),
       ns_per_value: fmt(med * 1e9 / (rows * 3)),
       GB_per_s_per_core: fmt(nbytes / 1e9 / med / o.threads), bytes: nbytes, files: 1,

@@ -22,7 +22,8 @@ bits).
 
 pandas is single-threaded: --threads is accepted and ignored, and the
 lines say threads 1. MB_per_s = CSV bytes / 1e6 / seconds (median over
-the runs, with min/max); ns_per_value = seconds / (rows x 3) x 1e9.
+the runs, with min/max; first_MB_per_s: the first run's); ns_per_value =
+seconds / (rows x 3) x 1e9.
 
 Checks (not timed): the frame read is compared with the sidecar's digests
 (sum over rows of lo32(bits) * 0x9E3779B1 + hi32(bits), mod 2^32, per
@@ -224,6 +225,7 @@ def main():
         med = statistics.median(secs)
         line = {"bench": bench, "impl": "pandas", "threads": 1, "n": rows,
                 "metric": "MB_per_s", "value": fmt(statistics.median(rates)),
+                "first_MB_per_s": fmt(rates[0]),
                 "runs": runs, "min": fmt(min(rates)), "max": fmt(max(rates)),
                 "seconds": fmt(med), "ns_per_value": fmt(med * 1e9 / (rows * 3)),
                 "GB_per_s_per_core": fmt(nbytes / 1e9 / med), "bytes": nbytes,

@@ -144,6 +144,20 @@ void *par__realloc(void *p, size_t n)
 {
         if (!p)
                 return par__malloc(n);
+        if (n >= LARGE && system_alloc) {
+                /* Growing into a recycled block costs a copy; growing in
+                 * place (glibc's mremap) costs a page fault per new page,
+                 * which on virtual machines is far more. */
+                size_t old = malloc_usable_size(p);
+                if (n <= old)
+                        return p;
+                void *q = cache_take(n);
+                if (q) {
+                        memcpy(q, p, old);
+                        par__free(p);
+                        return q;
+                }
+        }
         return alloc.realloc(p, n ? n : 1, alloc.ud);
 }
 

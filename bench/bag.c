@@ -375,36 +375,6 @@ static int run_bench(int bench, const char *impl, const bench_opts *o,
 
 /* ---- main ---------------------------------------------------------------- */
 
-/* Takes a "--name VALUE" or "--name=VALUE" option out of argv; returns
- * 1 if found (value in *val), 0 if not, -1 if the value is missing. */
-static int take_opt(int *argc, char **argv, const char *name, const char **val)
-{
-        size_t len = strlen(name);
-        int i, j;
-        for (i = 1; i < *argc; i++) {
-                int used;
-                if (strncmp(argv[i], name, len) != 0)
-                        continue;
-                if (argv[i][len] == '=') {
-                        *val = argv[i] + len + 1;
-                        used = 1;
-                } else if (argv[i][len] == '\0') {
-                        if (i + 1 >= *argc)
-                                return -1;
-                        *val = argv[i + 1];
-                        used = 2;
-                } else {
-                        continue;
-                }
-                for (j = i; j + used < *argc; j++)
-                        argv[j] = argv[j + used];
-                *argc -= used;
-                argv[*argc] = NULL;
-                return 1;
-        }
-        return 0;
-}
-
 int main(int argc, char **argv)
 {
         static const char *const known[] = {"par", "wc", "grep"};
@@ -419,10 +389,10 @@ int main(int argc, char **argv)
 
         memset(&conf, 0, sizeof conf);
         conf.pattern = "God";
-        if (take_opt(&argc, argv, "--file", &conf.file) < 0 ||
-            take_opt(&argc, argv, "--blocksize", &conf.blocksize) < 0 ||
-            take_opt(&argc, argv, "--bench", &bench_sel) < 0 ||
-            take_opt(&argc, argv, "--pattern", &conf.pattern) < 0) {
+        if (bench_take_opt(&argc, argv, "--file", &conf.file) < 0 ||
+            bench_take_opt(&argc, argv, "--blocksize", &conf.blocksize) < 0 ||
+            bench_take_opt(&argc, argv, "--bench", &bench_sel) < 0 ||
+            bench_take_opt(&argc, argv, "--pattern", &conf.pattern) < 0) {
                 fprintf(stderr, "bag: an option is missing its value\n%s", usage);
                 return 2;
         }

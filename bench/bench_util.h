@@ -224,6 +224,51 @@ static inline void bench_check_impl(const bench_opts *o, const char *const *know
         exit(2);
 }
 
+/* Takes "--name VALUE" or "--name=VALUE" out of argv, so the rest can go
+ * to bench_parse; returns 1 if found (value in *val), 0 if not, -1 if the
+ * value is missing. For programs with options of their own. */
+static inline int bench_take_opt(int *argc, char **argv, const char *name,
+                                 const char **val)
+{
+        size_t len = strlen(name);
+        for (int i = 1; i < *argc; i++) {
+                int used;
+                if (strncmp(argv[i], name, len) != 0)
+                        continue;
+                if (argv[i][len] == '=') {
+                        *val = argv[i] + len + 1;
+                        used = 1;
+                } else if (argv[i][len] == '\0') {
+                        if (i + 1 >= *argc)
+                                return -1;
+                        *val = argv[i + 1];
+                        used = 2;
+                } else {
+                        continue;
+                }
+                for (int j = i; j + used < *argc; j++)
+                        argv[j] = argv[j + used];
+                *argc -= used;
+                argv[*argc] = NULL;
+                return 1;
+        }
+        return 0;
+}
+
+/* Takes the flag `name` out of argv; 1 if it was there. */
+static inline int bench_take_flag(int *argc, char **argv, const char *name)
+{
+        for (int i = 1; i < *argc; i++)
+                if (strcmp(argv[i], name) == 0) {
+                        for (int j = i; j + 1 < *argc; j++)
+                                argv[j] = argv[j + 1];
+                        (*argc)--;
+                        argv[*argc] = NULL;
+                        return 1;
+                }
+        return 0;
+}
+
 /* F(k) by iteration: the reference the fib results are checked against. */
 static inline long long bench_fib_iter(int k)
 {

@@ -555,35 +555,6 @@ static int run_bench(int bench, const char *impl, const bench_opts *o, conf *cf,
 
 /* ---- main ------------------------------------------------------------------------- */
 
-/* Takes a "--name VALUE" or "--name=VALUE" option out of argv; returns
- * 1 if found (value in *val), 0 if not, -1 if the value is missing. */
-static int take_opt(int *argc, char **argv, const char *name, const char **val)
-{
-        size_t len = strlen(name);
-        for (int i = 1; i < *argc; i++) {
-                int used;
-                if (strncmp(argv[i], name, len) != 0)
-                        continue;
-                if (argv[i][len] == '=') {
-                        *val = argv[i] + len + 1;
-                        used = 1;
-                } else if (argv[i][len] == '\0') {
-                        if (i + 1 >= *argc)
-                                return -1;
-                        *val = argv[i + 1];
-                        used = 2;
-                } else {
-                        continue;
-                }
-                for (int j = i; j + used < *argc; j++)
-                        argv[j] = argv[j + used];
-                *argc -= used;
-                argv[*argc] = NULL;
-                return 1;
-        }
-        return 0;
-}
-
 int main(int argc, char **argv)
 {
         static const char *const known[] = {"par", "par-single"};
@@ -600,13 +571,13 @@ int main(int argc, char **argv)
         long long v;
 
         memset(&cf, 0, sizeof cf);
-        if (take_opt(&argc, argv, "--bench", &bench_sel) < 0 ||
-            take_opt(&argc, argv, "--rows", &rows_s) < 0 ||
-            take_opt(&argc, argv, "--file", &cf.file) < 0 ||
-            take_opt(&argc, argv, "--dir", &cf.dir) < 0 ||
-            take_opt(&argc, argv, "--partitions", &parts_s) < 0 ||
-            take_opt(&argc, argv, "--blocksize", &bs_s) < 0 ||
-            take_opt(&argc, argv, "--make", &make) < 0) {
+        if (bench_take_opt(&argc, argv, "--bench", &bench_sel) < 0 ||
+            bench_take_opt(&argc, argv, "--rows", &rows_s) < 0 ||
+            bench_take_opt(&argc, argv, "--file", &cf.file) < 0 ||
+            bench_take_opt(&argc, argv, "--dir", &cf.dir) < 0 ||
+            bench_take_opt(&argc, argv, "--partitions", &parts_s) < 0 ||
+            bench_take_opt(&argc, argv, "--blocksize", &bs_s) < 0 ||
+            bench_take_opt(&argc, argv, "--make", &make) < 0) {
                 fprintf(stderr, "csv: an option is missing its value\n%s", usage);
                 return 2;
         }

@@ -635,49 +635,6 @@ static int run_size(int64_t n, const conf *cf)
 
 /* ---- main ---------------------------------------------------------------------------- */
 
-/* Takes "--name VALUE" or "--name=VALUE" out of argv (as bench/csv.c);
- * 1 if found, 0 if not, -1 if the value is missing. */
-static int take_opt(int *argc, char **argv, const char *name, const char **val)
-{
-        size_t len = strlen(name);
-        for (int i = 1; i < *argc; i++) {
-                int used;
-                if (strncmp(argv[i], name, len) != 0)
-                        continue;
-                if (argv[i][len] == '=') {
-                        *val = argv[i] + len + 1;
-                        used = 1;
-                } else if (argv[i][len] == '\0') {
-                        if (i + 1 >= *argc)
-                                return -1;
-                        *val = argv[i + 1];
-                        used = 2;
-                } else {
-                        continue;
-                }
-                for (int j = i; j + used < *argc; j++)
-                        argv[j] = argv[j + used];
-                *argc -= used;
-                argv[*argc] = NULL;
-                return 1;
-        }
-        return 0;
-}
-
-/* Takes the flag `name` out of argv; 1 if it was there. */
-static int take_flag(int *argc, char **argv, const char *name)
-{
-        for (int i = 1; i < *argc; i++)
-                if (strcmp(argv[i], name) == 0) {
-                        for (int j = i; j + 1 < *argc; j++)
-                                argv[j] = argv[j + 1];
-                        (*argc)--;
-                        argv[*argc] = NULL;
-                        return 1;
-                }
-        return 0;
-}
-
 int main(int argc, char **argv)
 {
         static const char *const known[] = {"par"};
@@ -689,10 +646,10 @@ int main(int argc, char **argv)
         long long v;
 
         memset(&cf, 0, sizeof cf);
-        cf.keep = take_flag(&argc, argv, "--keep");
-        if (take_opt(&argc, argv, "--rows", &rows_s) < 0 ||
-            take_opt(&argc, argv, "--partitions", &parts_s) < 0 ||
-            take_opt(&argc, argv, "--out", &out_s) < 0) {
+        cf.keep = bench_take_flag(&argc, argv, "--keep");
+        if (bench_take_opt(&argc, argv, "--rows", &rows_s) < 0 ||
+            bench_take_opt(&argc, argv, "--partitions", &parts_s) < 0 ||
+            bench_take_opt(&argc, argv, "--out", &out_s) < 0) {
                 fprintf(stderr, "pipeline: an option is missing its value\n%s", usage);
                 return 2;
         }

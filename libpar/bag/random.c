@@ -25,62 +25,64 @@ static int get_args(par_task_ctx *ctx, size_t n, par_value *const *args,
         return 0;
 }
 
-static int op_normal(par_task_ctx *ctx, size_t n, par_value *const *args,
-                     par_value **out)
+typedef enum dist { NORMAL, UNIFORM, INTEGERS } dist;
+
+/* (seed, stream, count, a, b) -> a column of `count` draws of the
+ * distribution: N(a, b²), U[a, b), or integers in [a, b). */
+static int fill(par_task_ctx *ctx, size_t n, par_value *const *args,
+                par_value **out, dist d)
 {
         int64_t seed, stream, count;
-        double mean, sd;
-        int rc = get_args(ctx, n, args, &seed, &stream, &count, &mean, &sd);
+        double a, b;
+        int rc = get_args(ctx, n, args, &seed, &stream, &count, &a, &b);
         if (rc < 0)
                 return rc;
-        par__column *c = par__column_alloc(PAR_DTYPE_FLOAT64, count, 0);
+        if (d == INTEGERS && !(b > a))
+                return par_task_fail(ctx, PAR_EINVAL,
+                                     "par.random.integers: need lo < hi, got "
+                                     "%g, %g",
+                                     a, b);
+        par__column *c = par__column_alloc(d == INTEGERS ? PAR_DTYPE_INT64
+                                                         : PAR_DTYPE_FLOAT64,
+                                           count, 0);
         if (!c)
                 return par_task_fail(ctx, PAR_ENOMEM, "out of memory for %" PRId64
                                                       " numbers",
                                      count);
-        par__rng_normal((uint64_t)seed, (uint64_t)stream, 0, mean, sd, c->data,
-                        (size_t)count);
+        switch (d) {
+        case NORMAL:
+                par__rng_normal((uint64_t)seed, (uint64_t)stream, 0, a, b, c->data,
+                                (size_t)count);
+                break;
+        case UNIFORM:
+                par__rng_uniform_range((uint64_t)seed, (uint64_t)stream, 0, a, b,
+                                       c->data, (size_t)count);
+                break;
+        case INTEGERS:
+                par__rng_integers((uint64_t)seed, (uint64_t)stream, 0, (int64_t)a,
+                                  (int64_t)b, c->data, (size_t)count);
+                break;
+        }
         *out = par__column_finish(c);
         return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+}
+
+static int op_normal(par_task_ctx *ctx, size_t n, par_value *const *args,
+                     par_value **out)
+{
+        return fill(ctx, n, args, out, NORMAL);
 }
 
 static int op_uniform(par_task_ctx *ctx, size_t n, par_value *const *args,
                       par_value **out)
 {
-        int64_t seed, stream, count;
-        double lo, hi;
-        int rc = get_args(ctx, n, args, &seed, &stream, &count, &lo, &hi);
-        if (rc < 0)
-                return rc;
-        par__column *c = par__column_alloc(PAR_DTYPE_FLOAT64, count, 0);
-        if (!c)
-                return par_task_fail(ctx, PAR_ENOMEM, "out of memory");
-        par__rng_uniform_range((uint64_t)seed, (uint64_t)stream, 0, lo, hi, c->data,
-                               (size_t)count);
-        *out = par__column_finish(c);
-        return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+        return fill(ctx, n, args, out, UNIFORM);
 }
 
 static int op_integers(par_task_ctx *ctx, size_t n, par_value *const *args,
                        par_value **out)
 {
-        int64_t seed, stream, count;
-        double lo, hi;
-        int rc = get_args(ctx, n, args, &seed, &stream, &count, &lo, &hi);
-        if (rc < 0)
-                return rc;
-        if (!(hi > lo))
-                return par_task_fail(ctx, PAR_EINVAL,
-                                     "par.random.integers: need lo < hi, got "
-                                     "%g, %g",
-                                     lo, hi);
-        par__column *c = par__column_alloc(PAR_DTYPE_INT64, count, 0);
-        if (!c)
-                return par_task_fail(ctx, PAR_ENOMEM, "out of memory");
-        par__rng_integers((uint64_t)seed, (uint64_t)stream, 0, (int64_t)lo,
-                          (int64_t)hi, c->data, (size_t)count);
-        *out = par__column_finish(c);
-        return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+        return fill(ctx, n, args, out, INTEGERS);
 }
 
 void par__random_register_ops(void)

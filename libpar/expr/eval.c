@@ -298,18 +298,38 @@ static int num_binop(ctx *c, int op, const vec *a, const vec *b, vec *out)
         return out->col ? 0 : PAR__ENOMEM(c->err, "evaluating an expression");
 }
 
+/* The start of a binary operation: the result's validity (operands
+ * combined) and its column of n elements of type t. */
+static int begin_binary(ctx *c, const vec *a, const vec *b, par_dtype t,
+                        par__column **col, uint8_t **validity)
+{
+        bool all_null;
+        if (combine_validity(a, b, c->n, validity, &all_null) < 0)
+                return PAR_ENOMEM;
+        *col = par__column_alloc(t, c->n, 0);
+        if (!*col) {
+                par__free(*validity);
+                return PAR_ENOMEM;
+        }
+        return 0;
+}
+
+/* The end of one: the column, with its validity, becomes the result. */
+static int end_binary(ctx *c, par__column *col, uint8_t *validity, vec *out)
+{
+        par_dtype t = col->dtype;
+        out->col = finish_with_validity(col, validity);
+        out->dtype = t;
+        return out->col ? 0 : PAR__ENOMEM(c->err, "evaluating an expression");
+}
+
 static int str_compare(ctx *c, int op, const vec *a, const vec *b, vec *out)
 {
         int64_t n = c->n;
         uint8_t *validity;
-        bool all_null;
-        if (combine_validity(a, b, n, &validity, &all_null) < 0)
+        par__column *col;
+        if (begin_binary(c, a, b, PAR_DTYPE_BOOL, &col, &validity) < 0)
                 return PAR__ENOMEM(c->err, "evaluating an expression");
-        par__column *col = par__column_alloc(PAR_DTYPE_BOOL, n, 0);
-        if (!col) {
-                par__free(validity);
-                return PAR__ENOMEM(c->err, "evaluating an expression");
-        }
         uint8_t *o = col->data;
         for (int64_t k = 0; k < n; k++) {
                 size_t la, lb;
@@ -331,23 +351,16 @@ static int str_compare(ctx *c, int op, const vec *a, const vec *b, vec *out)
                 default: o[k] = r >= 0; break;
                 }
         }
-        out->col = finish_with_validity(col, validity);
-        out->dtype = PAR_DTYPE_BOOL;
-        return out->col ? 0 : PAR__ENOMEM(c->err, "evaluating an expression");
+        return end_binary(c, col, validity, out);
 }
 
 static int bool_binop(ctx *c, int op, const vec *a, const vec *b, vec *out)
 {
         int64_t n = c->n;
         uint8_t *validity;
-        bool all_null;
-        if (combine_validity(a, b, n, &validity, &all_null) < 0)
+        par__column *col;
+        if (begin_binary(c, a, b, PAR_DTYPE_BOOL, &col, &validity) < 0)
                 return PAR__ENOMEM(c->err, "evaluating an expression");
-        par__column *col = par__column_alloc(PAR_DTYPE_BOOL, n, 0);
-        if (!col) {
-                par__free(validity);
-                return PAR__ENOMEM(c->err, "evaluating an expression");
-        }
         const uint8_t *A = a->col ? par_column_bool(a->col) : (const uint8_t *)&a->b;
         const uint8_t *B = b->col ? par_column_bool(b->col) : (const uint8_t *)&b->b;
         uint8_t as = a->col ? 1 : 0, bs = b->col ? 1 : 0;
@@ -356,9 +369,7 @@ static int bool_binop(ctx *c, int op, const vec *a, const vec *b, vec *out)
                 BINLOOP(o, A, B, as, bs, n, (uint8_t)(x & y));
         else
                 BINLOOP(o, A, B, as, bs, n, (uint8_t)(x | y));
-        out->col = finish_with_validity(col, validity);
-        out->dtype = PAR_DTYPE_BOOL;
-        return out->col ? 0 : PAR__ENOMEM(c->err, "evaluating an expression");
+        return end_binary(c, col, validity, out);
 }
 
 static const char *const op_name[] = {"+", "-", "*", "/", "%", "==", "!=",

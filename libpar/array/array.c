@@ -888,8 +888,7 @@ int par__array_run(par_client *c, const par__layer *layer, size_t nkeys,
                 return PAR__ENOMEM(err, "building a graph");
         int rc = par__layer_to_graph(layer, g, err);
         if (rc == 0)
-                rc = par_graph_compute(par_client_executor(c), g, nkeys, keys, out, NULL,
-                                       err);
+                rc = par__client_run(c, g, nkeys, keys, out, err);
         par_graph_free(g);
         return rc;
 }

@@ -314,9 +314,9 @@ int par_bag_to_textfiles(par_client *c, par_bag *b, const char *pattern,
                 rc = par__layer_to_graph(b->layer, g, err);
         par_value *list = NULL;
         if (rc == 0)
-                rc = par_graph_compute(par_client_executor(c), g, 1,
+                rc = par__client_run(c, g, 1,
                                        (par_key[]){par_key_make(all, PAR_NO_INDEX)},
-                                       &list, NULL, err);
+                                       &list, err);
         par_graph_free(g);
         if (rc == 0 && files)
                 *files = list;

@@ -56,6 +56,12 @@ int par_client_summary(const par_client *c, char *buf, size_t size)
                         par_cpu_count(), gb);
 }
 
+int par__client_run(par_client *c, const par_graph *g, size_t nkeys,
+                    const par_key *keys, par_value **out, par_error *err)
+{
+        return par_graph_compute(c->ex, g, nkeys, keys, out, NULL, err);
+}
+
 static void launch_done(par__plan *p, void *ud)
 {
         par__launch *l = ud;

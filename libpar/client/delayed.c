@@ -375,7 +375,7 @@ int par_compute(par_client *c, size_t n, par_delayed *const *ds,
         }
         for (size_t i = 0; i < n; i++)
                 keys[i] = par_delayed_key(ds[i]);
-        rc = par_graph_compute(c->ex, g, n, keys, out, NULL, err);
+        rc = par__client_run(c, g, n, keys, out, err);
         par__free(keys);
         par_graph_free(g);
         return rc;

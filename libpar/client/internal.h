@@ -68,6 +68,13 @@ void par__future_finish(par_future *f, int code, par_value *value,
 int par__client_launch(par_client *c, par_graph *g, size_t n, par_future **futs,
                        par_error *err);
 
+/* Runs `g` (borrowed) on the client's backend and blocks: out[i] gets a new
+ * reference to the value of keys[i]. Every collection computes through this
+ * (or par__client_launch), never through the executor directly, so a remote
+ * backend can take over. Errors: as par_graph_compute. */
+int par__client_run(par_client *c, const par_graph *g, size_t nkeys,
+                    const par_key *keys, par_value **out, par_error *err);
+
 /* A layer: an immutable set of tasks plus the layers they reference, as
  * Dask's HighLevelGraph layers. Collections (bags, frames) hold their last
  * layer; computing merges the closure into one graph. */

@@ -798,9 +798,9 @@ int par_frame_to_csv(par_client *c, par_frame *f, const char *pattern,
                 rc = par__layer_to_graph(f->layer, g, err);
         par_value *list = NULL;
         if (rc == 0)
-                rc = par_graph_compute(par_client_executor(c), g, 1,
+                rc = par__client_run(c, g, 1,
                                        (par_key[]){par_key_make(all, PAR_NO_INDEX)},
-                                       &list, NULL, err);
+                                       &list, err);
         par_graph_free(g);
         if (rc == 0 && o.single_file) {
                 par_value *one = list;

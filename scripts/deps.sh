@@ -25,6 +25,11 @@ packages=(
         python3
         python3-numpy     # tests compare with numpy (lstsq, .npy files)
         python3-pandas    # tests read par's CSV with pandas and vice versa
+        python3-scipy     # linear-model tests compare with scipy/sklearn
+        python3-sklearn
+        libopenmpi-dev    # -Dmpi: the MPI backend
+        openmpi-bin       # mpirun for the MPI tests
+        iproute2          # ip netns, for the multi-host MPI tests
         bible-kjv         # the King James text the talk example reads
 )
 

@@ -100,7 +100,8 @@ int main(void)
         CHECK(par_table_length(r[0]) == 13 &&
               par_column_int64(par_table_column(r[0], 1))[0] == cnt[best]);
         CHECK(par_table_length(r[1]) == 13 && par_table_ncols(r[1]) == 4);
-        CHECK(strcmp(par_table_name(r[1], 1), "v_sum") == 0);
+        CHECK(strcmp(par_table_name(r[1], 0), "k") == 0 &&
+              strcmp(par_table_name(r[1], 1), "v_sum") == 0);
         ok = 0;
         for (int k = 0; k < 13; k++)
                 ok += par_column_int64(par_table_column(r[1], 0))[k] == k &&

@@ -140,8 +140,17 @@ PAR_API int par_frame_compute(par_client *c, par_frame *f, par_value **out,
 PAR_API int par_frame_persist(par_client *c, par_frame *f, par_frame **out,
                               par_error *err);
 
-/* Column statistics over the whole frame, as a delayed float64 (int64 for
- * sum/min/max of int64 columns): stat is one of par_stat (bag.h). */
+/* A statistic of one numeric (int64, float64 or bool) column over the
+ * whole frame, as pandas' Series reductions: a delayed value. `stat` is a
+ * par_stat (bag.h) or 0 for the count of non-null values (int64). Nulls
+ * and NaN are skipped. sum: int64 for int64 and bool columns (0 when
+ * there are no values), else float64; min, max: int64 for int64 and bool
+ * columns, else float64; mean, var, std: float64, var and std with
+ * ddof 1 (pandas' default, unlike the bag's ddof 0). With no values,
+ * min, max and mean are NaN (float64); var and std are NaN with fewer
+ * than two. Partials per partition are merged in a tree (Chan's update of
+ * count, mean and M2). Errors: PAR_EINVAL (unknown column, naming it and
+ * listing the frame's), PAR_ETYPE (a non-numeric column). */
 PAR_API int par_frame_stat(par_frame *f, const char *column, par_stat stat,
                            par_delayed **out, par_error *err);
 
@@ -153,26 +162,71 @@ PAR_API int par_frame_count_rows(par_frame *f, par_delayed **out,
 PAR_API int par_frame_tail(par_client *c, par_frame *f, int64_t n,
                            par_value **out, int64_t *got, par_error *err);
 
-/* Distinct values of a column with their counts: a delayed table
- * ("value", "count") sorted by count (descending), then value, as pandas'
- * value_counts. Nulls are not counted. */
+/* Distinct values of a column with their counts, as pandas'
+ * value_counts(): a delayed table ("value", "count" int64) sorted by count,
+ * descending; equal counts keep the order in which the values first
+ * appear in the frame (a stable sort; pandas 1.5's quicksort leaves ties
+ * in an unspecified order). Nulls (and NaN) are not counted. Computed by
+ * the hash aggregation of par_frame_groupby. Errors: PAR_EINVAL (unknown
+ * column), PAR_ETYPE (a list column). */
 PAR_API int par_frame_value_counts(par_frame *f, const char *column,
                                    par_delayed **out, par_error *err);
 
-/* Group-by aggregation: groups rows by the `key` column and reduces each
- * columns[i] with stats[i] (SUM, MIN, MAX, MEAN, or 0 for a count): a
- * delayed table with "key" and one column per aggregation, named
- * "<column>_<stat>", sorted by key. Partial results are per-partition
- * sorted groups merged in a tree (split_every 8). */
+/* Group-by aggregation, as pandas'
+ *   df.groupby(keys).agg(...).reset_index()
+ * with its defaults sort=True, dropna=True: a delayed table with one
+ * column per key (named as the key, values as the key's dtype) and one
+ * per aggregation, named "<column>_<stat>" (count, sum, mean, min, max),
+ * one row per distinct key tuple, sorted by the keys (strings by bytes,
+ * which is code-point order for UTF-8). Rows with a null (or NaN) key are
+ * dropped.
+ *
+ * Keys: 1 to 32 columns of int64, float64, bool or string. Aggregations:
+ * columns[i] reduced by stats[i], 1 to 64 of them: 0 (count of non-null
+ * values, int64, any dtype), PAR_STAT_SUM (int64 for int64 and bool
+ * columns, float64 for float64; 0 for a group without values), PAR_STAT_
+ * MEAN (float64), PAR_STAT_MIN and PAR_STAT_MAX (the column's dtype).
+ * Null and NaN values are skipped; a mean, min or max of a group without
+ * values is null. Sums are plain (not compensated) float64 sums.
+ *
+ * How: each partition is grouped by an open-addressing hash table on the
+ * key tuple (group ids for a block of rows first, then one loop per
+ * aggregation; a single int64 key of a small range indexes an array
+ * instead of hashing), giving a partial table of keys and states (sum,
+ * count, min, max); partials are merged by the same hash grouping in a
+ * tree of fan-in opts->split_every (0: 8), and the last merge is sorted.
+ * opts may be NULL.
+ *
+ * Errors: PAR_EINVAL (no keys, no aggregations, too many, an unknown key
+ * or column — the message names it and lists the frame's columns — or an
+ * unknown stat), PAR_ETYPE (sum, mean, min or max of a non-numeric column,
+ * naming it; a list key). A partition whose column has another dtype than
+ * the frame declares fails when computed, naming column and partition. */
+PAR_API int par_frame_groupby(par_frame *f, size_t nkeys, const char *const *keys,
+                              size_t n, const char *const *columns,
+                              const par_stat *stats, const par_agg_opts *opts,
+                              par_delayed **out, par_error *err);
+
+/* par_frame_groupby with one key column and the default options. */
 PAR_API int par_frame_groupby_agg(par_frame *f, const char *key, size_t n,
                                   const char *const *columns,
                                   const par_stat *stats, par_delayed **out,
                                   par_error *err);
 
-/* Summary statistics of the numeric columns: a delayed table with a
- * "stat" column (count, mean, std, min, max) and one float64 column per
- * numeric column, as pandas' describe (std with ddof 1) without the
- * quantiles. */
+/* Summary statistics of the int64 and float64 columns, as pandas'
+ * describe(): a delayed table with a "stat" column (count, mean, std,
+ * min, 25%, 50%, 75%, max) and one float64 column per numeric column
+ * (bool and string columns are left out, as pandas does when numbers are
+ * present). Nulls and NaN are skipped; std has ddof 1; a column without
+ * values has count 0 and NaN elsewhere, one value has std NaN.
+ *
+ * The quantiles are exact, with NumPy's (pandas') linear interpolation:
+ * at q, position q(n - 1) in the sorted values, between the neighbours.
+ * Exactness has a price: every column's non-null values are gathered (as
+ * float64, 8 bytes a value) and sorted in the final task, so describe
+ * suits frames whose numeric columns fit in memory once; Dask's
+ * approximate percentiles are not implemented. Errors: PAR_EINVAL (no
+ * numeric column). */
 PAR_API int par_frame_describe(par_frame *f, par_delayed **out, par_error *err);
 
 /* A frame of `n` partitions. Fewer: adjacent partitions are joined.

@@ -854,33 +854,6 @@ static int op_column(par_task_ctx *ctx, size_t n, par_value *const *args,
         return 0;
 }
 
-int par_frame_stat(par_frame *f, const char *column, par_stat stat,
-                   par_delayed **out, par_error *err)
-{
-        if (!f || !out)
-                return par__errorf(err, PAR_EINVAL, "stat: frame and out are required");
-        *out = NULL;
-        int k = find_col(f, column);
-        if (k < 0)
-                return unknown_col(f, "stat", column, err);
-        if (f->dtypes[k] != PAR_DTYPE_INT64 && f->dtypes[k] != PAR_DTYPE_FLOAT64 &&
-            f->dtypes[k] != PAR_DTYPE_BOOL)
-                return par__errorf(err, PAR_ETYPE,
-                                   "stat: column '%s' is %s; expected numbers",
-                                   column, par_dtype_name(f->dtypes[k]));
-        par_bag *view = NULL, *col = NULL;
-        int rc = par__frame_as_bag(f, &view, err);
-        if (rc == 0)
-                rc = par__bag_elementwise(view, "column", "par.frame.column", 1,
-                                          (par_arg[]){par_arg_string(column)}, &col,
-                                          err);
-        if (rc == 0)
-                rc = par_bag_stat(col, stat, NULL, out, err);
-        par_bag_release(col);
-        par_bag_release(view);
-        return rc;
-}
-
 int par_frame_count_rows(par_frame *f, par_delayed **out, par_error *err)
 {
         par_bag *view = NULL;

@@ -36,8 +36,16 @@ par_value *par__table_slice(par_value *t, int64_t start, int64_t n);
 /* Tables (same columns) one after another. */
 par_value *par__table_concat(size_t n, par_value *const *tables);
 
+/* The index of the column `name`, or PAR_EINVAL with a message naming
+ * the operation, the column and the frame's columns. */
+int par__frame_find_column(const par_frame *f, const char *op, const char *name,
+                           par_error *err);
+/* A list value of strings (copied); NULL when memory runs out. */
+par_value *par__frame_string_list(size_t n, const char *const *s);
+
 void par__frame_register_ops(void);
 void par__frame_register_agg_ops(void);
+void par__frame_register_groupby_ops(void);
 void par__csv_register_ops(void);
 
 #endif

@@ -26,5 +26,6 @@
 #include "par/frame.h"
 #include "par/array.h"
 #include "par/ml.h"
+#include "par/mpi.h"
 
 #endif /* PAR_H */

@@ -1,7 +1,9 @@
 /* par/client.h — the client, futures and delayed calls.
  *
- * A client owns a backend that runs graphs (for now the local one: an
- * executor in this process). Work reaches it two ways:
+ * A client owns a backend that runs graphs: the local one (an executor in
+ * this process, par_client_new) or MPI (ranks of one program, see
+ * par/mpi.h). Collections, futures and delayed calls do not know which
+ * backend runs them. Work reaches it two ways:
  *
  *   futures  par_client_submit() starts a task at once and returns a
  *            handle; par_future_result() blocks for its value.
@@ -52,10 +54,25 @@ PAR_API void par_client_free(par_client *c);
 /* The executor the client runs on (borrowed). */
 PAR_API par_executor *par_client_executor(par_client *c);
 
-/* One line describing the client, as Dask prints a Client:
- * "Scheduler: local (pool)  Workers: 1  Threads: 2  Cores: 2  Memory: 25.20 GB".
+/* One line describing the client, as Dask prints a Client: the backend,
+ * workers, threads, cores and memory, e.g.
+ * "Scheduler: local (pool)  Workers: 1  Threads: 2  Cores: 2  Memory: 25.20 GB"
+ * "Scheduler: mpi (3 ranks, pool)  Workers: 2  Threads: 4  Cores: 4  Memory: 50.40 GB".
  * Returns the length the full line needs, as snprintf. */
 PAR_API int par_client_summary(const par_client *c, char *buf, size_t size);
+
+/* Runs the tasks `keys` need on the client's backend and blocks, as
+ * par_graph_compute does on an executor: on success out[i] gets a new
+ * reference to the value of keys[i]; on failure none, and the first
+ * failing task's error (its key, op and, on MPI, rank) is returned. The
+ * graph is borrowed and not modified. Errors: PAR_EINVAL, as
+ * par_graph_compute, PAR_ESYS (the backend's transport failed). */
+PAR_API int par_client_graph_compute(par_client *c, const par_graph *g,
+                                     size_t nkeys, const par_key *keys,
+                                     par_value **out, par_error *err);
+
+/* The name of the client's backend: "local" or "mpi" (static string). */
+PAR_API const char *par_client_backend(const par_client *c);
 
 /* ---- futures ----------------------------------------------------------- */
 

@@ -1,11 +1,21 @@
-/* The local client: an executor plus the bookkeeping that lets futures
- * outlive the calls that started them. */
+/* The client: an executor, a backend that runs its graphs, and the
+ * bookkeeping that lets futures outlive the calls that started them. Every
+ * computation passes through par__client_run or par__client_launch, which
+ * hand it to the backend's method table (backend/backend.h). */
 #include <stdio.h>
 
+#include "backend/backend.h"
 #include "client/internal.h"
 
-int par_client_new(const par_client_opts *opts, par_client **out,
-                   par_error *err)
+static int make_local(par_client *c, void *ud, par__backend **out,
+                      par_error *err)
+{
+        (void)ud;
+        return par__backend_local_new(c, out, err);
+}
+
+int par__client_new_with(const par_client_opts *opts, par__backend_make_fn make,
+                         void *ud, par_client **out, par_error *err)
 {
         if (!out)
                 return par__errorf(err, PAR_EINVAL, "par_client_new: `out` is NULL");
@@ -23,8 +33,22 @@ int par_client_new(const par_client_opts *opts, par_client **out,
         }
         pthread_mutex_init(&c->lock, NULL);
         pthread_cond_init(&c->idle, NULL);
+        rc = make(c, ud, &c->backend, err);
+        if (rc < 0) {
+                par_executor_free(c->ex);
+                pthread_cond_destroy(&c->idle);
+                pthread_mutex_destroy(&c->lock);
+                par__free(c);
+                return rc;
+        }
         *out = c;
         return 0;
+}
+
+int par_client_new(const par_client_opts *opts, par_client **out,
+                   par_error *err)
+{
+        return par__client_new_with(opts, make_local, NULL, out, err);
 }
 
 void par_client_free(par_client *c)
@@ -35,6 +59,7 @@ void par_client_free(par_client *c)
         while (c->running)
                 pthread_cond_wait(&c->idle, &c->lock);
         pthread_mutex_unlock(&c->lock);
+        c->backend->ops->close(c->backend);
         par_executor_free(c->ex);
         pthread_cond_destroy(&c->idle);
         pthread_mutex_destroy(&c->lock);
@@ -46,42 +71,43 @@ par_executor *par_client_executor(par_client *c)
         return c ? c->ex : NULL;
 }
 
+const char *par_client_backend(const par_client *c)
+{
+        return c ? c->backend->ops->name : NULL;
+}
+
 int par_client_summary(const par_client *c, char *buf, size_t size)
 {
-        double gb = (double)par_memory_total() / 1e9;
-        return snprintf(buf, size,
-                        "Scheduler: local (%s)  Workers: 1  Threads: %d  "
-                        "Cores: %d  Memory: %.2f GB",
-                        par_executor_name(c->ex), par_executor_threads(c->ex),
-                        par_cpu_count(), gb);
+        int n = snprintf(buf, size, "Scheduler: ");
+        if (n < 0)
+                return n;
+        size_t used = (size_t)n < size ? (size_t)n : size;
+        int m = c->backend->ops->summary(c->backend, buf ? buf + used : NULL,
+                                         size - used);
+        return m < 0 ? m : n + m;
 }
 
 int par__client_run(par_client *c, const par_graph *g, size_t nkeys,
                     const par_key *keys, par_value **out, par_error *err)
 {
-        return par_graph_compute(c->ex, g, nkeys, keys, out, NULL, err);
+        return c->backend->ops->run(c->backend, g, nkeys, keys, out, err);
 }
 
-static void launch_done(par__plan *p, void *ud)
+int par_client_graph_compute(par_client *c, const par_graph *g,
+                             size_t nkeys, const par_key *keys,
+                             par_value **out, par_error *err)
 {
-        par__launch *l = ud;
-        par_error e;
-        par_error_clear(&e);
-        int rc = par__plan_status(p, &e);
-        for (size_t i = 0; i < l->n; i++) {
-                par_future *f = l->futs[i];
-                pthread_mutex_lock(&f->lock);
-                f->launch = NULL;
-                pthread_mutex_unlock(&f->lock);
-                if (rc == 0)
-                        par__future_finish(f, 0, par__plan_result(p, i), NULL);
-                else
-                        par__future_finish(f, rc, NULL, &e);
-        }
-        par_client *c = l->client;
-        par__plan_free(p);
-        par__free(l->futs);
-        par__free(l);
+        for (size_t i = 0; out && i < nkeys; i++)
+                out[i] = NULL;
+        if (!c || !g || (nkeys && (!keys || !out)))
+                return par__errorf(err, PAR_EINVAL,
+                                   "par_client_graph_compute: client, graph, "
+                                   "keys and out are required");
+        return par__client_run(c, g, nkeys, keys, out, err);
+}
+
+void par__client_launch_end(par_client *c)
+{
         pthread_mutex_lock(&c->lock);
         if (--c->running == 0)
                 pthread_cond_broadcast(&c->idle);
@@ -91,43 +117,11 @@ static void launch_done(par__plan *p, void *ud)
 int par__client_launch(par_client *c, par_graph *g, size_t n, par_future **futs,
                        par_error *err)
 {
-        par_key *keys = par__malloc((n ? n : 1) * sizeof *keys);
-        par__launch *l = par__calloc(1, sizeof *l);
-        par_future **fs = par__malloc((n ? n : 1) * sizeof *fs);
-        if (!keys || !l || !fs) {
-                par__free(keys);
-                par__free(l);
-                par__free(fs);
-                par_graph_free(g);
-                return PAR__ENOMEM(err, "starting a computation");
-        }
-        for (size_t i = 0; i < n; i++) {
-                keys[i] = par_key_make(futs[i]->name, futs[i]->index);
-                fs[i] = futs[i];
-        }
-        par__plan *p;
-        int rc = par__plan_new(g, n, keys, NULL, &p, err);
-        par__free(keys);
-        if (rc < 0) {
-                par__free(l);
-                par__free(fs);
-                par_graph_free(g);
-                return rc;
-        }
-        par__plan_own_graph(p, g);
-        l->client = c;
-        l->plan = p;
-        l->n = n;
-        l->live = n;
-        l->futs = fs;
-        for (size_t i = 0; i < n; i++) {
-                pthread_mutex_lock(&fs[i]->lock);
-                fs[i]->launch = l;
-                pthread_mutex_unlock(&fs[i]->lock);
-        }
         pthread_mutex_lock(&c->lock);
         c->running++;
         pthread_mutex_unlock(&c->lock);
-        par__plan_start(p, c->ex, launch_done, l);
-        return 0;
+        int rc = c->backend->ops->launch(c->backend, g, n, futs, err);
+        if (rc < 0)
+                par__client_launch_end(c);
+        return rc;
 }

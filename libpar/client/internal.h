@@ -9,8 +9,11 @@
 #include "graph/internal.h"
 #include "par/client.h"
 
+typedef struct par__backend par__backend;
+
 struct par_client {
-        par_executor *ex;
+        par_executor *ex;        /* local executor (the local backend's) */
+        par__backend *backend;   /* runs the graphs; see backend/backend.h */
         pthread_mutex_t lock;
         pthread_cond_t idle;
         size_t running; /* launched computations not yet finished */
@@ -67,6 +70,17 @@ void par__future_finish(par_future *f, int code, par_value *value,
  * whose names are its requested keys. */
 int par__client_launch(par_client *c, par_graph *g, size_t n, par_future **futs,
                        par_error *err);
+
+/* Builds a backend for client `c` (whose executor exists already). */
+typedef int (*par__backend_make_fn)(par_client *c, void *ud, par__backend **out,
+                                    par_error *err);
+
+/* A client with an executor from `opts` and the backend `make` builds. */
+int par__client_new_with(const par_client_opts *opts, par__backend_make_fn make,
+                         void *ud, par_client **out, par_error *err);
+
+/* A backend calls this once all futures of one launch are finished. */
+void par__client_launch_end(par_client *c);
 
 /* Runs `g` (borrowed) on the client's backend and blocks: out[i] gets a new
  * reference to the value of keys[i]. Every collection computes through this

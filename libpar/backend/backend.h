@@ -1,0 +1,59 @@
+/* libpar/backend/backend.h — the backend interface: what runs a client's
+ * graphs. Not installed.
+ *
+ * A backend is a versioned method table, as SQLite's VFS: `version` first,
+ * then the methods; new methods are only appended, and a caller checks
+ * `version` before using a method added after version 1. The client
+ * (libpar/client/client.c) is the only caller; collections, futures and
+ * delayed calls reach a backend only through par__client_run and
+ * par__client_launch, so they never know which backend runs them.
+ *
+ * Implementations: the local one (local.c, the executor in this process)
+ * and MPI (mpi.c, rank 0 drives, ranks >= 1 work). docs/backends.md says
+ * how to write another. */
+#ifndef PAR_BACKEND_INTERNAL_H
+#define PAR_BACKEND_INTERNAL_H
+
+#include "client/internal.h"
+
+#define PAR__BACKEND_VERSION 1
+
+typedef struct par__backend par__backend;
+
+typedef struct par__backend_ops {
+        int version;      /* PAR__BACKEND_VERSION the table was written for */
+        const char *name; /* "local", "mpi": printed by the summary */
+
+        /* Runs `g` (borrowed) and blocks: on success out[i] gets a new
+         * reference to the value of keys[i]; on failure all out[i] are NULL
+         * and the first failing task's error (key, op and, for remote
+         * backends, the rank) is returned. */
+        int (*run)(par__backend *b, const par_graph *g, size_t nkeys,
+                   const par_key *keys, par_value **out, par_error *err);
+
+        /* Starts running `g` (owned from here, also on failure) for `n`
+         * pending futures whose keys are the requested keys, and returns.
+         * Each future is finished (par__future_finish) exactly once; after
+         * the last, the backend calls par__client_launch_end(). On failure
+         * nothing was started and the futures are untouched. */
+        int (*launch)(par__backend *b, par_graph *g, size_t n,
+                      par_future **futs, par_error *err);
+
+        /* The client summary's text after "Scheduler: " (as snprintf). */
+        int (*summary)(const par__backend *b, char *buf, size_t size);
+
+        /* Stops the backend and frees it. Called once no launch is running.
+         * The executor (par_client_executor) is freed after this. */
+        void (*close)(par__backend *b);
+} par__backend_ops;
+
+/* The common head of every backend; implementations embed it first. */
+struct par__backend {
+        const par__backend_ops *ops;
+        par_client *client; /* the client that owns this backend */
+};
+
+/* The local backend: the client's executor runs everything. */
+int par__backend_local_new(par_client *c, par__backend **out, par_error *err);
+
+#endif

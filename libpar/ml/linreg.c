@@ -10,8 +10,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "array/internal.h"
-#include "par/ml.h"
+#include "ml/internal.h"
 #include "par_config.h"
 
 #if PAR_HAVE_BLAS
@@ -21,8 +20,8 @@
 /* Columns of a chunk X (p of them) and of y as d = p + 1 column pointers
  * with one row stride; copies into `tmp` (owned by the caller, freed with
  * par__free) when X's and y's row strides differ. */
-static int xy_columns(const par__nd *x, const par__nd *y, const double **col,
-                      int64_t *rs, double **tmp)
+int par__ml_xy_columns(const par__nd *x, const par__nd *y, const double **col,
+                       int64_t *rs, double **tmp)
 {
         int64_t p = x->cols, n = x->rows;
         *tmp = NULL;
@@ -49,8 +48,8 @@ static int xy_columns(const par__nd *x, const par__nd *y, const double **col,
 }
 
 /* The chunk of y as a 1-d view: 1-d, or 2-d with one column. */
-static const par__nd *y_chunk(par_task_ctx *ctx, const par_value *v, const char *what,
-                              int *rc)
+const par__nd *par__ml_y_chunk(par_task_ctx *ctx, const par_value *v, const char *what,
+                               int *rc)
 {
         const par__nd *y = par__nd_of(v);
         if (!y || y->cols != 1) {
@@ -62,8 +61,8 @@ static const par__nd *y_chunk(par_task_ctx *ctx, const par_value *v, const char 
         return y;
 }
 
-static const par__nd *x_chunk(par_task_ctx *ctx, const par_value *v,
-                              const par__nd *y, const char *what, int *rc)
+const par__nd *par__ml_x_chunk(par_task_ctx *ctx, const par_value *v, const par__nd *y,
+                               const char *what, int *rc)
 {
         const par__nd *x = par__nd_of(v);
         if (!x) {
@@ -89,8 +88,8 @@ static int op_linreg_part(par_task_ctx *ctx, size_t n, par_value *const *args,
 {
         (void)n;
         int rc = 0;
-        const par__nd *y = y_chunk(ctx, args[1], "fit", &rc);
-        const par__nd *x = y ? x_chunk(ctx, args[0], y, "fit", &rc) : NULL;
+        const par__nd *y = par__ml_y_chunk(ctx, args[1], "fit", &rc);
+        const par__nd *x = y ? par__ml_x_chunk(ctx, args[0], y, "fit", &rc) : NULL;
         if (!x)
                 return rc;
         bool centered = par_value_int64_of(args[2]) != 0;
@@ -100,10 +99,10 @@ static int op_linreg_part(par_task_ctx *ctx, size_t n, par_value *const *args,
         double *M = par__malloc((size_t)d * (size_t)d * sizeof *M);
         double *tmp = NULL;
         int64_t rs = 1;
-        if (!col || !mean || !M || xy_columns(x, y, col, &rs, &tmp) < 0) {
+        if (!col || !mean || !M || par__ml_xy_columns(x, y, col, &rs, &tmp) < 0) {
                 rc = par_task_fail(ctx, PAR_ENOMEM, "out of memory");
         } else {
-                if (par__moments(x->rows, d, col, rs, centered, mean, M) == 0)
+                if (par__moments_fast(x->rows, d, col, rs, centered, mean, M) == 0)
                         *out = par__mom_value(x->rows, d, centered, mean, M);
                 if (!*out)
                         rc = par_task_fail(ctx, PAR_ENOMEM, "out of memory");
@@ -116,8 +115,8 @@ static int op_linreg_part(par_task_ctx *ctx, size_t n, par_value *const *args,
 }
 
 /* y_hat[i] = intercept + sum_j x_ij coef_j, into out[i * ostride]. */
-static void predict_rows(const par__nd *x, const double *coef, double intercept,
-                         double *out)
+void par__ml_predict_rows(const par__nd *x, const double *coef, double intercept,
+                          double *out)
 {
         for (int64_t i = 0; i < x->rows; i++)
                 out[i] = intercept;
@@ -133,8 +132,8 @@ static void predict_rows(const par__nd *x, const double *coef, double intercept,
         }
 }
 
-static int coef_arg(par_task_ctx *ctx, const par_value *v, int64_t p,
-                    const double **coef)
+int par__ml_coef_arg(par_task_ctx *ctx, const par_value *v, int64_t p,
+                     const double **coef)
 {
         size_t len = 0;
         const char *b = par_value_bytes(v, &len);
@@ -154,16 +153,16 @@ static int op_predict(par_task_ctx *ctx, size_t n, par_value *const *args,
 {
         (void)n;
         int rc = 0;
-        const par__nd *x = x_chunk(ctx, args[0], NULL, "predict", &rc);
+        const par__nd *x = par__ml_x_chunk(ctx, args[0], NULL, "predict", &rc);
         const double *coef = NULL;
         if (!x)
                 return rc;
-        if ((rc = coef_arg(ctx, args[1], x->cols, &coef)) < 0)
+        if ((rc = par__ml_coef_arg(ctx, args[1], x->cols, &coef)) < 0)
                 return rc;
         par__nd *r = par__nd_alloc(1, x->rows, 1);
         if (!r)
                 return par_task_fail(ctx, PAR_ENOMEM, "out of memory");
-        predict_rows(x, coef, par_value_float64_of(args[2]), r->data);
+        par__ml_predict_rows(x, coef, par_value_float64_of(args[2]), r->data);
         *out = par__nd_finish(r);
         return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
 }
@@ -175,25 +174,25 @@ static int op_r2_part(par_task_ctx *ctx, size_t n, par_value *const *args,
 {
         (void)n;
         int rc = 0;
-        const par__nd *y = y_chunk(ctx, args[1], "score", &rc);
-        const par__nd *x = y ? x_chunk(ctx, args[0], y, "score", &rc) : NULL;
+        const par__nd *y = par__ml_y_chunk(ctx, args[1], "score", &rc);
+        const par__nd *x = y ? par__ml_x_chunk(ctx, args[0], y, "score", &rc) : NULL;
         const double *coef = NULL;
         if (!x)
                 return rc;
-        if ((rc = coef_arg(ctx, args[2], x->cols, &coef)) < 0)
+        if ((rc = par__ml_coef_arg(ctx, args[2], x->cols, &coef)) < 0)
                 return rc;
         int64_t rows = x->rows;
         double *t = par__malloc((size_t)(rows ? rows : 1) * 2 * sizeof *t);
         if (!t)
                 return par_task_fail(ctx, PAR_ENOMEM, "out of memory");
         double *yy = t, *res = t + rows;
-        predict_rows(x, coef, par_value_float64_of(args[3]), res);
+        par__ml_predict_rows(x, coef, par_value_float64_of(args[3]), res);
         for (int64_t i = 0; i < rows; i++) {
                 yy[i] = y->data[i * y->rs];
                 res[i] = yy[i] - res[i];
         }
         double mean[2], M[4];
-        if (par__moments(rows, 2, (const double *const[]){yy, res}, 1, true, mean, M) == 0)
+        if (par__moments_fast(rows, 2, (const double *const[]){yy, res}, 1, true, mean, M) == 0)
                 *out = par__mom_value(rows, 2, true, mean, M);
         par__free(t);
         return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
@@ -204,11 +203,14 @@ void par__ml_register_ops(void)
         par_op_register("par.ml.linreg_part", op_linreg_part, NULL);
         par_op_register("par.ml.linear_predict", op_predict, NULL);
         par_op_register("par.ml.r2_part", op_r2_part, NULL);
+        par__glm_register_ops();
+        par__admm_register_ops();
+        par__logistic_register_ops();
 }
 
 /* ---- checking inputs ------------------------------------------------------------------ */
 
-static int check_xy(const char *what, par_array *X, par_array *y, par_error *err)
+int par__ml_check_xy(const char *what, par_array *X, par_array *y, par_error *err)
 {
         if (X->ndim != 2)
                 return par__errorf(err, PAR_EINVAL,
@@ -384,6 +386,31 @@ done:
 }
 #endif
 
+#if PAR_HAVE_BLAS
+static int fit_iterative(par_client *c, const par__glm_spec *spec, par_array *X,
+                         par_array *y, par_linear_regression *m, par_error *err)
+{
+        par__glm_result r = {0};
+        int rc = par__glm_fit(c, spec, X, y, &r, err);
+        if (rc < 0)
+                return rc;
+        par_linear_regression_clear(m);
+        m->n_features = X->cols;
+        m->coef = r.coef;
+        m->intercept = r.intercept;
+        m->n_iter = r.n_iter;
+        m->n_samples = r.n;
+        m->rank = (int)X->cols;
+        m->fit_intercept = spec->intercept;
+        m->solver = spec->solver;
+        m->penalty = spec->lambda > 0 ? spec->penalty : PAR_PENALTY_NONE;
+        m->lambda = spec->lambda;
+        m->converged = r.converged;
+        m->objective = r.objective;
+        return 0;
+}
+#endif
+
 int par_linear_regression_fit(par_client *c, const par_linear_regression_opts *opts,
                               par_array *X, par_array *y, par_linear_regression *m,
                               par_error *err)
@@ -394,16 +421,23 @@ int par_linear_regression_fit(par_client *c, const par_linear_regression_opts *o
         par_linear_regression_opts o = {0};
         if (opts)
                 o = *opts;
-        if (o.solver != PAR_SOLVER_EXACT)
-                return par__errorf(err, PAR_EINVAL, "fit: unknown solver %d",
-                                   (int)o.solver);
+        par__glm_spec spec;
+        int rc = par__glm_spec_init(&spec, PAR__GLM_LINEAR, o.no_intercept, o.solver,
+                                    o.penalty, o.C, o.l1_ratio, o.max_iter, o.tol, o.rho,
+                                    o.abstol, o.reltol, o.split_every, err);
+        if (rc < 0)
+                return rc;
+        if (o.solver == PAR_SOLVER_EXACT && spec.l1_ratio > 0)
+                return par__errorf(err, PAR_EINVAL,
+                                   "fit: the exact solver has no closed form for an "
+                                   "l1 penalty; use solver admm or proximal_grad");
         if (o.rcond == 0)
                 o.rcond = 1e-12;
         if (!(o.rcond > 0 && o.rcond < 1))
                 return par__errorf(err, PAR_EINVAL,
                                    "fit: rcond = %g; expected a number in (0, 1)",
                                    o.rcond);
-        int rc = check_xy("fit", X, y, err);
+        rc = par__ml_check_xy("fit", X, y, err);
         if (rc < 0)
                 return rc;
         int64_t p = X->cols;
@@ -417,6 +451,8 @@ int par_linear_regression_fit(par_client *c, const par_linear_regression_opts *o
                            "fit: this build of par has no OpenBLAS/LAPACKE "
                            "(meson -Dblas=enabled)");
 #else
+        if (o.solver != PAR_SOLVER_EXACT)
+                return fit_iterative(c, &spec, X, y, m, err);
         bool centered = !o.no_intercept;
         par_value *mv = NULL;
         rc = moments_pass(c, "linreg", "par.ml.linreg_part", X, y, 1,
@@ -453,6 +489,7 @@ int par_linear_regression_fit(par_client *c, const par_linear_regression_opts *o
         for (int64_t j = 0; rc == 0 && j < p; j++) {
                 for (int64_t k = 0; k < p; k++)
                         A[j * p + k] = mo.M[j * d + k];
+                A[j * p + j] += spec.lambda; /* ridge: (X'X + lambda I) */
                 b[j] = mo.M[j * d + p];
         }
         int rank = 0;
@@ -486,6 +523,9 @@ int par_linear_regression_fit(par_client *c, const par_linear_regression_opts *o
         m->min_norm = min_norm;
         m->fit_intercept = centered;
         m->solver = o.solver;
+        m->penalty = spec.lambda > 0 ? o.penalty : PAR_PENALTY_NONE;
+        m->lambda = spec.lambda;
+        m->converged = true;
         return 0;
 #endif
 }
@@ -550,7 +590,7 @@ int par_linear_regression_score(par_client *c, const par_linear_regression *m,
                                    "score: client, X, y and r2 are required");
         int rc = check_model("score", m, X, err);
         if (rc == 0)
-                rc = check_xy("score", X, y, err);
+                rc = par__ml_check_xy("score", X, y, err);
         if (rc < 0)
                 return rc;
         par_value *cv = par_value_blob(m->coef, (size_t)m->n_features * sizeof(double));

@@ -1,4 +1,4 @@
-/* par/array.h — lazy, chunked float64 arrays (Dask's dask.array, part one).
+/* par/array.h — lazy, chunked float64 arrays (Dask's dask.array).
  *
  * An array is 0-, 1- or 2-dimensional, of dtype float64, and split into
  * chunks by rows: each chunk holds a run of consecutive rows and all the
@@ -107,6 +107,44 @@ PAR_API int par_array_from_vector(const double *data, int64_t n,
 PAR_API int par_frame_to_array(par_client *c, par_frame *f, bool lengths,
                                par_array **out, par_error *err);
 
+/* ---- making arrays from nothing (lazy) ---------------------------------------------- */
+
+/* np.full(shape, value), chunked by rows: ndim 1 (shape[0] elements) or 2
+ * (shape[0] x shape[1]), chunks of chunk_rows rows (the last one shorter;
+ * shape[0] = 0 gives one empty chunk). Each chunk is made by its own task
+ * when computed. *out is a new reference. Errors: PAR_EINVAL (ndim, a
+ * negative shape, chunk_rows < 1, too large). */
+PAR_API int par_array_full(int ndim, const int64_t *shape, int64_t chunk_rows,
+                           double value, par_array **out, par_error *err);
+/* par_array_full with 0 and with 1. */
+PAR_API int par_array_zeros(int ndim, const int64_t *shape, int64_t chunk_rows,
+                            par_array **out, par_error *err);
+PAR_API int par_array_ones(int ndim, const int64_t *shape, int64_t chunk_rows,
+                           par_array **out, par_error *err);
+
+/* np.arange(start, stop, step) as a 1-D array in chunks of chunk_rows:
+ * ceil((stop - start) / step) elements (none if that is not positive),
+ * element i = start + i * step. Errors: PAR_EINVAL (step 0, a number not
+ * finite, chunk_rows < 1). */
+PAR_API int par_array_arange(double start, double stop, double step,
+                             int64_t chunk_rows, par_array **out, par_error *err);
+
+/* Random arrays from the Philox streams (seed, 0): element (i, j) of an
+ * (n, p) array is draw i * p + j of the stream (row-major order), so the
+ * values depend only on the seed and the shape: not on the chunking, the
+ * thread count or the executor. normal: N(mean, sd^2) (sd >= 0);
+ * uniform: [lo, hi). Shapes and chunks as par_array_full. Not NumPy's
+ * generator: the same distribution, different draws. Errors: PAR_EINVAL
+ * (as par_array_full; parameters not finite, sd < 0). */
+PAR_API int par_array_random_normal(uint64_t seed, double mean, double sd,
+                                    int ndim, const int64_t *shape,
+                                    int64_t chunk_rows, par_array **out,
+                                    par_error *err);
+PAR_API int par_array_random_uniform(uint64_t seed, double lo, double hi,
+                                     int ndim, const int64_t *shape,
+                                     int64_t chunk_rows, par_array **out,
+                                     par_error *err);
+
 PAR_API par_array *par_array_retain(par_array *a);
 PAR_API void par_array_release(par_array *a);
 
@@ -158,6 +196,124 @@ PAR_API int par_array_slice(par_array *a, int64_t row_start, int64_t row_stop,
                             int64_t col_stop, int64_t col_step,
                             par_array **out, par_error *err);
 
+/* ---- elementwise operations (lazy, fused) -------------------------------------------- */
+
+/* Functions of one element, as NumPy's ufuncs of the same names. */
+typedef enum par_array_fn {
+        PAR_ARRAY_NEG = 1, /* -x */
+        PAR_ARRAY_ABS,
+        PAR_ARRAY_SQRT,
+        PAR_ARRAY_SQUARE,
+        PAR_ARRAY_RECIPROCAL, /* 1 / x */
+        PAR_ARRAY_EXP,
+        PAR_ARRAY_EXPM1,
+        PAR_ARRAY_LOG,
+        PAR_ARRAY_LOG1P,
+        PAR_ARRAY_LOG2,
+        PAR_ARRAY_LOG10,
+        PAR_ARRAY_SIN,
+        PAR_ARRAY_COS,
+        PAR_ARRAY_TAN,
+        PAR_ARRAY_ARCSIN,
+        PAR_ARRAY_ARCCOS,
+        PAR_ARRAY_ARCTAN,
+        PAR_ARRAY_SINH,
+        PAR_ARRAY_COSH,
+        PAR_ARRAY_TANH,
+        PAR_ARRAY_FLOOR,
+        PAR_ARRAY_CEIL,
+        PAR_ARRAY_TRUNC,
+        PAR_ARRAY_RINT,     /* round half to even */
+        PAR_ARRAY_SIGN,     /* -1, 0, 1 (NaN stays NaN) */
+        PAR_ARRAY_ISNAN,    /* 1 or 0 */
+        PAR_ARRAY_ISINF,    /* 1 or 0 */
+        PAR_ARRAY_ISFINITE, /* 1 or 0 */
+        PAR_ARRAY_NOT       /* logical_not: 1 where x == 0, else 0 */
+} par_array_fn;
+
+/* Operators, as NumPy's: MOD has Python's sign rule (np.remainder);
+ * MINIMUM and MAXIMUM propagate NaN; comparisons and AND/OR give 1 or 0
+ * (float64: arrays have one dtype), NaN comparing unequal to everything. */
+typedef enum par_array_binop {
+        PAR_ARRAY_ADD = 1,
+        PAR_ARRAY_SUB,
+        PAR_ARRAY_MUL,
+        PAR_ARRAY_DIV,
+        PAR_ARRAY_POW,
+        PAR_ARRAY_MOD,
+        PAR_ARRAY_MINIMUM,
+        PAR_ARRAY_MAXIMUM,
+        PAR_ARRAY_EQ,
+        PAR_ARRAY_NE,
+        PAR_ARRAY_LT,
+        PAR_ARRAY_LE,
+        PAR_ARRAY_GT,
+        PAR_ARRAY_GE,
+        PAR_ARRAY_AND,
+        PAR_ARRAY_OR
+} par_array_binop;
+
+/* fn(a), a op b, a op s, s op a, and np.where(cond, a, b) (cond != 0).
+ *
+ * Fusion: the result is one layer of one task per chunk that runs the
+ * whole pending expression over its inputs' chunks; an operation whose
+ * operand is itself elementwise splices the operand's expression into its
+ * own rather than reading the operand's chunks. So `4 * x + 3` (two
+ * calls) is one task per chunk of x in the graph, and computing it reads
+ * each chunk of x once and writes each output chunk once, in blocks of
+ * 256 rows that keep the temporaries in the L1 cache. (Long expressions,
+ * over 128 steps, read an elementwise operand's chunks instead.)
+ *
+ * Broadcasting: NumPy's rules, shapes aligned at the right: sizes equal,
+ * or 1. A (p,) or (1, p) row and a 0-d array (a reduction's result)
+ * broadcast over the rows of an (n, p) array, an (n, 1) column over its
+ * columns. An operand broadcast along the rows must be one chunk. Two
+ * operands with the same rows but different chunks: the second is
+ * rechunked to the first's. Unknown chunk lengths meet only arrays of the
+ * same number of chunks (checked per chunk when computed) or
+ * broadcasts.
+ *
+ * *out is a new reference; the operands stay the caller's. Errors:
+ * PAR_EINVAL (shapes that do not broadcast, naming both, as NumPy's
+ * "operands could not be broadcast together with shapes (3, 4) (5, 4)";
+ * an unknown fn or op; a broadcast operand of several chunks; unknown
+ * lengths against known ones), PAR_ENOMEM. */
+PAR_API int par_array_unary(par_array_fn fn, par_array *a, par_array **out,
+                            par_error *err);
+PAR_API int par_array_binary(par_array_binop op, par_array *a, par_array *b,
+                             par_array **out, par_error *err);
+PAR_API int par_array_binary_scalar(par_array_binop op, par_array *a, double s,
+                                    par_array **out, par_error *err);
+PAR_API int par_array_scalar_binary(par_array_binop op, double s, par_array *a,
+                                    par_array **out, par_error *err);
+PAR_API int par_array_where(par_array *cond, par_array *a, par_array *b,
+                            par_array **out, par_error *err);
+
+/* ---- reshaping (lazy) ----------------------------------------------------------------- */
+
+/* The rows rechunked: into chunks of chunk_rows (the last one shorter),
+ * or into n chunks of the given lengths (summing to the row count; 0 is
+ * allowed). Each output chunk is one task copying the rows of the input
+ * chunks it overlaps (an output chunk equal to an input chunk is passed
+ * through, not copied). Same lengths: *out is `a` retained. Errors:
+ * PAR_EINVAL (unknown chunk lengths, chunk_rows < 1, lengths that do not
+ * add up, naming both totals). */
+PAR_API int par_array_rechunk(par_array *a, int64_t chunk_rows,
+                              par_array **out, par_error *err);
+PAR_API int par_array_rechunk_lengths(par_array *a, int64_t n,
+                                      const int64_t *lens, par_array **out,
+                                      par_error *err);
+
+/* a.T. 1-D and 0-d arrays: `a` retained. A 2-D (n, p) array gives a (p, n)
+ * array. Chunks are runs of rows, so each chunk of the transpose holds
+ * whole rows of n elements (columns of the input): as many rows as keep
+ * it near the input's largest chunk in elements, and at least one. Each
+ * output chunk is one task reading every input chunk. For a tall, narrow
+ * array (n much larger than the chunk length times p) that is p chunks of
+ * one row each. Errors: PAR_EINVAL (unknown chunk lengths: the
+ * transpose's column count). */
+PAR_API int par_array_transpose(par_array *a, par_array **out, par_error *err);
+
 /* ---- reductions (lazy) ------------------------------------------------------------- */
 
 /* Reduce over every axis (a 0-D result). */
@@ -186,6 +342,31 @@ PAR_API int par_array_reduce(par_array *a, par_stat stat, int axis,
 PAR_API int par_array_gram(par_array *a, const par_agg_opts *opts,
                            par_array **out, par_error *err);
 
+/* x.var(axis, ddof=ddof) (sd false) or x.std(axis, ddof=ddof) (sd true),
+ * axis as par_array_reduce, as tree reductions of per-chunk (count, mean,
+ * squared deviations) partials merged by Chan, Golub and LeVeque's
+ * pairwise rule (each chunk's own partial from two passes over the
+ * chunk), so large means do not cancel. As NumPy: divides by
+ * max(n - ddof, 0); the variance of nothing is NaN; NaN propagates.
+ * (par_array_reduce refuses PAR_STAT_VAR and PAR_STAT_STD: it has no
+ * ddof.) Errors: PAR_EINVAL (axis, ddof < 0). */
+PAR_API int par_array_var(par_array *a, int axis, int64_t ddof, bool sd,
+                          const par_agg_opts *opts, par_array **out,
+                          par_error *err);
+
+/* x.argmin(axis), x.argmax(axis): the index of the first minimum
+ * (maximum), or of the first NaN if there is one, as NumPy. axis 0: the
+ * row of each column, global across chunks (a tree of (value, index)
+ * partials that carry their row counts, so chunk lengths need not be
+ * known); axis 1: the column of each row; PAR_AXIS_ALL: the flat
+ * row-major index. The indices are float64 values (exact below 2^53).
+ * Empty: fails when computed ("attempt to get argmin of an empty
+ * sequence"). Errors: PAR_EINVAL (axis). */
+PAR_API int par_array_argmin(par_array *a, int axis, const par_agg_opts *opts,
+                             par_array **out, par_error *err);
+PAR_API int par_array_argmax(par_array *a, int axis, const par_agg_opts *opts,
+                             par_array **out, par_error *err);
+
 /* ---- results --------------------------------------------------------------------------- */
 
 /* Computes the array: *out gets one contiguous ndarray value (column-major;
@@ -198,6 +379,28 @@ PAR_API int par_array_compute(par_client *c, par_array *a, par_value **out,
  * start from there. */
 PAR_API int par_array_persist(par_client *c, par_array *a, par_array **out,
                               par_error *err);
+
+/* Stores the array to one raw file at `path`: float64 values in native
+ * byte order, no header, in `layout` order (np.fromfile(path).reshape(n, p)
+ * for PAR_ROW_MAJOR; order="F" for PAR_COL_MAJOR). The file is made at its
+ * full size under a temporary name next to `path`; one task per chunk
+ * computes the chunk and writes it at its offset with pwrite; the file
+ * gets its name only when every chunk is written (a failure removes it and
+ * leaves an existing `path` alone). Computes now, on c. Errors: PAR_EINVAL
+ * (unknown chunk lengths: the offsets need them), PAR_EIO naming the file
+ * and the chunk, or the computing task's error. */
+PAR_API int par_array_to_raw(par_client *c, par_array *a, const char *path,
+                             par_layout layout, par_error *err);
+
+/* The reverse: a lazy 1-D (shape[0]) or 2-D (shape[0] x shape[1]) array
+ * over a raw float64 file in `layout` order, in chunks of chunk_rows rows,
+ * each read with pread by its own task when computed (the file must stay
+ * as it is until then). Errors: PAR_EINVAL (arguments; a file whose size
+ * is not the shape's, naming both), PAR_EIO (the file cannot be read: now
+ * when it cannot be stat'ed, else from the chunk's task naming it). */
+PAR_API int par_array_from_raw(const char *path, int ndim, const int64_t *shape,
+                               par_layout layout, int64_t chunk_rows,
+                               par_array **out, par_error *err);
 
 #ifdef __cplusplus
 }

@@ -269,6 +269,7 @@ void par_array_release(par_array *a)
         if (!a || atomic_fetch_sub_explicit(&a->refs, 1, memory_order_acq_rel) != 1)
                 return;
         par__layer_release(a->layer);
+        par__ew_free(a->ew);
         par__free(a->name);
         par__free(a->chunk_rows);
         par__free(a);
@@ -1057,4 +1058,8 @@ void par__array_register_ops(void)
         par_op_register("par.array.nrows", op_nrows, NULL);
         par_op_register("par.array.getitem", op_getitem, NULL);
         par__array_register_reduce_ops();
+        par__array_register_create_ops();
+        par__array_register_elemwise_ops();
+        par__array_register_rechunk_ops();
+        par__array_register_store_ops();
 }

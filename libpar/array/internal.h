@@ -33,7 +33,18 @@ struct par_array {
         int64_t nchunks;     /* >= 1 */
         int64_t *chunk_rows; /* -1 where unknown */
         int64_t rows;        /* -1 if any chunk length is unknown */
+        /* An elementwise array also keeps its program over source arrays
+         * (elemwise.c), so an operation on it can fuse into one task per
+         * chunk instead of stacking a layer per operation. NULL otherwise. */
+        struct par__ew *ew;
 };
+
+/* Frees an elementwise program (elemwise.c); NULL is a no-op. */
+void par__ew_free(struct par__ew *ew);
+/* Rows rechunked to the given lengths (rechunk.c); lens has n entries
+ * summing to a's row count, which must be known. */
+int par__array_rechunk_lens(par_array *a, int64_t n, const int64_t *lens,
+                            par_array **out, par_error *err);
 
 /* A new array owning g (taken, also on failure) whose chunks are (name,
  * 0..nchunks-1), on top of `nparents` layers. chunk_rows is copied. */
@@ -64,6 +75,17 @@ int par__array_tree(par_graph *g, const char *prefix, uint64_t token,
                     const char *part, int64_t n, const char *combine_op,
                     size_t ncargs, const par_arg *cargs, int split_every,
                     char *final, par_error *err);
+
+/* A one-chunk array (name, 0) reducing a: `part_op`(chunk, pargs...) per
+ * chunk, a tree of `combine_op`(cargs..., partials...), then
+ * `final_op`(root, fargs...) (at most 7 pargs and fargs). The result has
+ * `ndim` dimensions, `rows` rows and `cols` columns (reduce.c). */
+int par__array_tree_layer(par_array *a, const char *prefix, const char *part_op,
+                          size_t npargs, const par_arg *pargs, const char *combine_op,
+                          size_t ncargs, const par_arg *cargs, const char *final_op,
+                          size_t nfargs, const par_arg *fargs, int split_every,
+                          int ndim, int64_t rows, int64_t cols, par_array **out,
+                          par_error *err);
 
 /* "prefix-<16 hex>" from the hash h. */
 void par__array_token(const char *prefix, uint64_t h, char *buf, size_t size);
@@ -110,6 +132,11 @@ void par__blas_single_thread(void);
 
 void par__array_register_ops(void);
 void par__array_register_reduce_ops(void);
+void par__array_register_create_ops(void);
+void par__array_register_elemwise_ops(void);
+void par__array_register_rechunk_ops(void);
+void par__array_register_store_ops(void);
+void par__array_register_stats_ops(void);
 void par__ml_register_ops(void);
 
 #endif

@@ -491,11 +491,12 @@ static int op_gram_final(par_task_ctx *ctx, size_t n, par_value *const *args,
 
 /* A layer of per-chunk `part_op`, a merge tree and `final_op` producing
  * chunk (name, 0) of a new one-chunk array. */
-static int tree_layer(par_array *a, const char *prefix, const char *part_op,
-                      size_t npargs, const par_arg *pargs, const char *combine_op,
-                      const char *final_op, size_t nfargs, const par_arg *fargs,
-                      int split_every, int ndim, int64_t rows, int64_t cols,
-                      par_array **out, par_error *err)
+int par__array_tree_layer(par_array *a, const char *prefix, const char *part_op,
+                          size_t npargs, const par_arg *pargs, const char *combine_op,
+                          size_t ncargs, const par_arg *cargs, const char *final_op,
+                          size_t nfargs, const par_arg *fargs, int split_every,
+                          int ndim, int64_t rows, int64_t cols, par_array **out,
+                          par_error *err)
 {
         uint64_t h = par__hash_bytes(a->name, strlen(a->name),
                                      par__hash_bytes(part_op, strlen(part_op), 0));
@@ -524,8 +525,8 @@ static int tree_layer(par_array *a, const char *prefix, const char *part_op,
                                    err);
         }
         if (rc == 0)
-                rc = par__array_tree(g, pfx, h, part, a->nchunks, combine_op, 0, NULL,
-                                     split_every, root, err);
+                rc = par__array_tree(g, pfx, h, part, a->nchunks, combine_op, ncargs,
+                                     cargs, split_every, root, err);
         if (rc == 0) {
                 args[0] = par_arg_key(root, PAR_NO_INDEX);
                 for (size_t k = 0; k < nfargs; k++)
@@ -538,6 +539,17 @@ static int tree_layer(par_array *a, const char *prefix, const char *part_op,
                 return rc;
         }
         return par__array_new(g, name, ndim, cols, 1, &rows, 1, &a->layer, out, err);
+}
+
+static int tree_layer(par_array *a, const char *prefix, const char *part_op,
+                      size_t npargs, const par_arg *pargs, const char *combine_op,
+                      const char *final_op, size_t nfargs, const par_arg *fargs,
+                      int split_every, int ndim, int64_t rows, int64_t cols,
+                      par_array **out, par_error *err)
+{
+        return par__array_tree_layer(a, prefix, part_op, npargs, pargs, combine_op, 0,
+                                     NULL, final_op, nfargs, fargs, split_every, ndim,
+                                     rows, cols, out, err);
 }
 
 int par_array_gram(par_array *a, const par_agg_opts *opts, par_array **out,
@@ -804,4 +816,5 @@ void par__array_register_reduce_ops(void)
         par_op_register("par.array.reduce_combine", op_reduce_combine, NULL);
         par_op_register("par.array.reduce_final", op_reduce_final, NULL);
         par_op_register("par.array.reduce_rows", op_reduce_rows, NULL);
+        par__array_register_stats_ops();
 }

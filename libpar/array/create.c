@@ -1,0 +1,305 @@
+/* Making arrays from nothing: full (zeros, ones), arange and random
+ * arrays. Each is one layer of tasks, one per chunk, whose arguments say
+ * which rows to make, so nothing is allocated until a chunk is computed.
+ *
+ * Random arrays draw element (r, j) of a (rows, cols) array as element
+ * r * cols + j (row-major order) of the Philox stream (seed, 0): a chunk
+ * fills its own range of the stream, so the array is the same whatever
+ * the chunking, thread count or executor. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "array/internal.h"
+#include "kernels/rng.h"
+
+enum { RAND_NORMAL, RAND_UNIFORM };
+
+/* ---- ops ------------------------------------------------------------------------ */
+
+/* (rows, cols, ndim, value) -> a chunk of one value. */
+static int op_full(par_task_ctx *ctx, size_t n, par_value *const *args,
+                   par_value **out)
+{
+        (void)n;
+        int64_t rows = par_value_int64_of(args[0]);
+        int64_t cols = par_value_int64_of(args[1]);
+        par__nd *nd = par__nd_alloc((int)par_value_int64_of(args[2]), rows, cols);
+        if (!nd)
+                return par_task_fail(ctx, PAR_ENOMEM,
+                                     "full: out of memory for a %" PRId64 " x %" PRId64
+                                     " chunk",
+                                     rows, cols);
+        double v = par_value_float64_of(args[3]);
+        for (int64_t k = 0; k < rows * cols; k++)
+                nd->data[k] = v;
+        *out = par__nd_finish(nd);
+        return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+}
+
+/* (start, step, first, count) -> start + (first + k) * step, k < count. */
+static int op_arange(par_task_ctx *ctx, size_t n, par_value *const *args,
+                     par_value **out)
+{
+        (void)n;
+        double start = par_value_float64_of(args[0]);
+        double step = par_value_float64_of(args[1]);
+        int64_t first = par_value_int64_of(args[2]);
+        int64_t count = par_value_int64_of(args[3]);
+        par__nd *nd = par__nd_alloc(1, count, 1);
+        if (!nd)
+                return par_task_fail(ctx, PAR_ENOMEM,
+                                     "arange: out of memory for %" PRId64 " numbers",
+                                     count);
+        for (int64_t k = 0; k < count; k++)
+                nd->data[k] = start + (double)(first + k) * step;
+        *out = par__nd_finish(nd);
+        return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+}
+
+/* (seed, dist, a, b, r0, rows, cols, ndim) -> rows [r0, r0 + rows) of the
+ * random array: drawn in row-major order, stored column-major. */
+static int op_random(par_task_ctx *ctx, size_t n, par_value *const *args,
+                     par_value **out)
+{
+        (void)n;
+        uint64_t seed = (uint64_t)par_value_int64_of(args[0]);
+        int64_t dist = par_value_int64_of(args[1]);
+        double a = par_value_float64_of(args[2]);
+        double b = par_value_float64_of(args[3]);
+        int64_t r0 = par_value_int64_of(args[4]);
+        int64_t rows = par_value_int64_of(args[5]);
+        int64_t cols = par_value_int64_of(args[6]);
+        par__nd *nd = par__nd_alloc((int)par_value_int64_of(args[7]), rows, cols);
+        double *tmp = cols > 1 ? par__malloc((size_t)(rows * cols) * sizeof *tmp) : NULL;
+        if (!nd || (cols > 1 && !tmp)) {
+                par__nd_discard(nd);
+                par__free(tmp);
+                return par_task_fail(ctx, PAR_ENOMEM,
+                                     "random: out of memory for a %" PRId64 " x %" PRId64
+                                     " chunk",
+                                     rows, cols);
+        }
+        double *dst = cols > 1 ? tmp : nd->data;
+        uint64_t off = (uint64_t)r0 * (uint64_t)cols;
+        size_t cnt = (size_t)(rows * cols);
+        if (dist == RAND_NORMAL)
+                par__rng_normal(seed, 0, off, a, b, dst, cnt);
+        else
+                par__rng_uniform_range(seed, 0, off, a, b, dst, cnt);
+        if (tmp) {
+                for (int64_t i = 0; i < rows; i++)
+                        for (int64_t j = 0; j < cols; j++)
+                                nd->data[j * rows + i] = tmp[i * cols + j];
+                par__free(tmp);
+        }
+        *out = par__nd_finish(nd);
+        return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+}
+
+/* ---- building ------------------------------------------------------------------- */
+
+/* Checks a shape and a uniform chunk length; *nc receives the chunk count. */
+static int check_shape(const char *what, int ndim, const int64_t *shape,
+                       int64_t chunk_rows, int64_t *rows, int64_t *cols,
+                       int64_t *nc, par_error *err)
+{
+        if (ndim != 1 && ndim != 2)
+                return par__errorf(err, PAR_EINVAL,
+                                   "%s: ndim = %d; expected 1 or 2", what, ndim);
+        if (!shape)
+                return par__errorf(err, PAR_EINVAL, "%s: shape is NULL", what);
+        *rows = shape[0];
+        *cols = ndim == 2 ? shape[1] : 1;
+        if (*rows < 0 || *cols < 0)
+                return par__errorf(err, PAR_EINVAL,
+                                   "%s: shape (%" PRId64 ", %" PRId64 ") is negative",
+                                   what, *rows, *cols);
+        if (*cols && (uint64_t)*rows > (uint64_t)INT64_MAX / 8 / (uint64_t)*cols)
+                return par__errorf(err, PAR_EINVAL, "%s: the array is too large", what);
+        if (chunk_rows < 1)
+                return par__errorf(err, PAR_EINVAL,
+                                   "%s: chunk_rows = %" PRId64 "; expected at least 1",
+                                   what, chunk_rows);
+        *nc = *rows ? (*rows + chunk_rows - 1) / chunk_rows : 1;
+        return 0;
+}
+
+/* One task per chunk: op(fixed args before, r0, rows, fixed args after). */
+typedef struct maker {
+        const char *prefix;
+        const char *op;
+        int ndim;
+        int64_t rows, cols, chunk_rows;
+        uint64_t hash;
+        /* Builds chunk i's arguments into args; returns the count. */
+        size_t (*args)(const struct maker *m, int64_t r0, int64_t len, par_arg *args);
+        const void *ctx;
+} maker;
+
+static int make(const maker *m, int64_t nc, par_array **out, par_error *err)
+{
+        char name[128];
+        uint64_t h = par__hash_mix(m->hash ^ (uint64_t)m->rows * 0x9e37u);
+        h = par__hash_mix(h ^ (uint64_t)m->cols ^ ((uint64_t)m->chunk_rows << 20) ^
+                          ((uint64_t)m->ndim << 62));
+        par__array_token(m->prefix, h, name, sizeof name);
+        int64_t *lens = par__malloc((size_t)nc * sizeof *lens);
+        par_graph *g = par_graph_new();
+        int rc = lens && g ? 0 : PAR__ENOMEM(err, m->prefix);
+        for (int64_t i = 0; i < nc && rc == 0; i++) {
+                int64_t r0 = i * m->chunk_rows;
+                lens[i] = m->rows - r0 < m->chunk_rows ? m->rows - r0 : m->chunk_rows;
+                par_arg args[10];
+                size_t na = m->args(m, r0, lens[i], args);
+                rc = par_graph_add(g, par_key_make(name, i), m->op, na, args, err);
+        }
+        if (rc == 0) {
+                rc = par__array_new(g, name, m->ndim, m->cols, nc, lens, 0, NULL, out, err);
+                g = NULL;
+        }
+        par_graph_free(g);
+        par__free(lens);
+        return rc;
+}
+
+static size_t full_args(const maker *m, int64_t r0, int64_t len, par_arg *a)
+{
+        (void)r0;
+        a[0] = par_arg_int64(len);
+        a[1] = par_arg_int64(m->cols);
+        a[2] = par_arg_int64(m->ndim);
+        a[3] = par_arg_float64(*(const double *)m->ctx);
+        return 4;
+}
+
+int par_array_full(int ndim, const int64_t *shape, int64_t chunk_rows, double value,
+                   par_array **out, par_error *err)
+{
+        if (!out)
+                return par__errorf(err, PAR_EINVAL, "full: out is NULL");
+        *out = NULL;
+        int64_t rows, cols, nc;
+        int rc = check_shape("full", ndim, shape, chunk_rows, &rows, &cols, &nc, err);
+        if (rc < 0)
+                return rc;
+        uint64_t bits;
+        memcpy(&bits, &value, sizeof bits);
+        maker m = {"full", "par.array.full", ndim, rows, cols, chunk_rows,
+                   par__hash_mix(bits ^ 0xf011u), full_args, &value};
+        return make(&m, nc, out, err);
+}
+
+int par_array_zeros(int ndim, const int64_t *shape, int64_t chunk_rows,
+                    par_array **out, par_error *err)
+{
+        return par_array_full(ndim, shape, chunk_rows, 0.0, out, err);
+}
+
+int par_array_ones(int ndim, const int64_t *shape, int64_t chunk_rows,
+                   par_array **out, par_error *err)
+{
+        return par_array_full(ndim, shape, chunk_rows, 1.0, out, err);
+}
+
+static size_t arange_args(const maker *m, int64_t r0, int64_t len, par_arg *a)
+{
+        const double *se = m->ctx;
+        a[0] = par_arg_float64(se[0]);
+        a[1] = par_arg_float64(se[1]);
+        a[2] = par_arg_int64(r0);
+        a[3] = par_arg_int64(len);
+        return 4;
+}
+
+int par_array_arange(double start, double stop, double step, int64_t chunk_rows,
+                     par_array **out, par_error *err)
+{
+        if (!out)
+                return par__errorf(err, PAR_EINVAL, "arange: out is NULL");
+        *out = NULL;
+        if (step == 0 || !isfinite(step) || !isfinite(start) || !isfinite(stop))
+                return par__errorf(err, PAR_EINVAL,
+                                   "arange: start %g, stop %g, step %g; expected "
+                                   "finite numbers and a step other than 0",
+                                   start, stop, step);
+        double len = ceil((stop - start) / step);
+        if (!(len > 0))
+                len = 0;
+        if (len > (double)(INT64_MAX / 8))
+                return par__errorf(err, PAR_EINVAL, "arange: %g elements are too many",
+                                   len);
+        int64_t shape[1] = {(int64_t)len}, rows, cols, nc;
+        int rc = check_shape("arange", 1, shape, chunk_rows, &rows, &cols, &nc, err);
+        if (rc < 0)
+                return rc;
+        double se[2] = {start, step};
+        uint64_t h = par__hash_bytes(se, sizeof se, 0xa7a6u);
+        maker m = {"arange", "par.array.arange", 1, rows, 1, chunk_rows, h,
+                   arange_args, se};
+        return make(&m, nc, out, err);
+}
+
+typedef struct rand_spec {
+        uint64_t seed;
+        int64_t dist;
+        double a, b;
+} rand_spec;
+
+static size_t random_args(const maker *m, int64_t r0, int64_t len, par_arg *a)
+{
+        const rand_spec *s = m->ctx;
+        a[0] = par_arg_int64((int64_t)s->seed);
+        a[1] = par_arg_int64(s->dist);
+        a[2] = par_arg_float64(s->a);
+        a[3] = par_arg_float64(s->b);
+        a[4] = par_arg_int64(r0);
+        a[5] = par_arg_int64(len);
+        a[6] = par_arg_int64(m->cols);
+        a[7] = par_arg_int64(m->ndim);
+        return 8;
+}
+
+static int random_array(const char *what, rand_spec s, int ndim, const int64_t *shape,
+                        int64_t chunk_rows, par_array **out, par_error *err)
+{
+        if (!out)
+                return par__errorf(err, PAR_EINVAL, "%s: out is NULL", what);
+        *out = NULL;
+        int64_t rows, cols, nc;
+        int rc = check_shape(what, ndim, shape, chunk_rows, &rows, &cols, &nc, err);
+        if (rc < 0)
+                return rc;
+        if (!isfinite(s.a) || !isfinite(s.b) || (s.dist == RAND_NORMAL && s.b < 0))
+                return par__errorf(err, PAR_EINVAL,
+                                   "%s: parameters %g, %g; expected finite numbers%s",
+                                   what, s.a, s.b,
+                                   s.dist == RAND_NORMAL ? " and sd >= 0" : "");
+        uint64_t h = par__hash_bytes(&s, sizeof s, 0x7a7du);
+        maker m = {what, "par.array.random", ndim, rows, cols, chunk_rows, h,
+                   random_args, &s};
+        return make(&m, nc, out, err);
+}
+
+int par_array_random_normal(uint64_t seed, double mean, double sd, int ndim,
+                            const int64_t *shape, int64_t chunk_rows, par_array **out,
+                            par_error *err)
+{
+        rand_spec s = {seed, RAND_NORMAL, mean, sd};
+        return random_array("normal", s, ndim, shape, chunk_rows, out, err);
+}
+
+int par_array_random_uniform(uint64_t seed, double lo, double hi, int ndim,
+                             const int64_t *shape, int64_t chunk_rows, par_array **out,
+                             par_error *err)
+{
+        rand_spec s = {seed, RAND_UNIFORM, lo, hi};
+        return random_array("uniform", s, ndim, shape, chunk_rows, out, err);
+}
+
+void par__array_register_create_ops(void)
+{
+        par_op_register("par.array.full", op_full, NULL);
+        par_op_register("par.array.arange", op_arange, NULL);
+        par_op_register("par.array.random", op_random, NULL);
+}

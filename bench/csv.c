@@ -47,6 +47,8 @@
  *   {"bench":"csv_write","impl":"par","threads":2,"n":ROWS,
  *    "metric":"MB_per_s","value":...,"runs":R,"min":...,"max":...,
  *    "seconds":...,"ns_per_value":...,"GB_per_s_per_core":...,
+ *    "cpu_seconds":...,"GB_per_cpu_s":...,  (median CPU time of a run, user
+ *    + system, all threads: steadier than wall time on a loaded machine)
  *    "bytes":...,"files":16,"partitions":16,"peak_rss_mb":...,
  *    "process_peak_rss_mb":...,"exact":true}
  *
@@ -74,6 +76,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -137,6 +140,17 @@ static uint32_t digest_range(int64_t n)
                 s += (uint32_t)(uint64_t)i * UINT32_C(0x9E3779B1) +
                      (uint32_t)((uint64_t)i >> 32);
         return s;
+}
+
+/* CPU seconds (user + system) of the whole process so far: on a shared,
+ * loaded machine the CPU time of a run varies far less than its wall time. */
+static double cpu_seconds(void)
+{
+        struct rusage u;
+        if (getrusage(RUSAGE_SELF, &u) != 0)
+                return 0;
+        return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+               (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
 }
 
 /* kB from /proc/self/status ("VmHWM:", "VmRSS:"), or -1. */
@@ -462,8 +476,8 @@ static double read_run(par_client *c, const conf *cf, par_frame **out)
 static int run_bench(int bench, const char *impl, const bench_opts *o, conf *cf,
                      par_client *c)
 {
-        static double secs[BENCH_MAX_RUNS], rate[BENCH_MAX_RUNS];
-        double med, mn, mx;
+        static double secs[BENCH_MAX_RUNS], rate[BENCH_MAX_RUNS], cpus[BENCH_MAX_RUNS];
+        double med, mn, mx, cpu_med, cpu_mn, cpu_mx;
         int threads = par_executor_threads(par_client_executor(c));
         bool single = strcmp(impl, "par-single") == 0;
         par_frame *f = NULL;
@@ -486,9 +500,10 @@ static int run_bench(int bench, const char *impl, const bench_opts *o, conf *cf,
         long long process_peak = proc_status_kb("VmHWM:");
         bool reset = reset_peak_rss() == 0;
         for (int r = 0; r < o->runs; r++) {
-                double s;
+                double s, cpu0 = cpu_seconds(), cpu1;
                 if (bench == CSV_WRITE) {
                         s = write_run(c, f, cf, single, &bytes, &nfiles);
+                        cpu1 = cpu_seconds();
                         if (s >= 0 && r == o->runs - 1 && write_check(c, cf, single, &want))
                                 exact = false;
                         if (r < o->runs - 1) /* the last run's files stay for the check */
@@ -496,6 +511,7 @@ static int run_bench(int bench, const char *impl, const bench_opts *o, conf *cf,
                 } else {
                         par_frame *rd = NULL;
                         s = read_run(c, cf, &rd);
+                        cpu1 = cpu_seconds();
                         if (s >= 0) {
                                 digest d;
                                 int64_t rows = 0;
@@ -522,6 +538,7 @@ static int run_bench(int bench, const char *impl, const bench_opts *o, conf *cf,
                         par_frame_release(f);
                         return 1;
                 }
+                cpus[r] = cpu1 - cpu0;
                 secs[r] = s;
                 rate[r] = (double)bytes / 1e6 / s;
                 if (r == 0)
@@ -536,14 +553,17 @@ static int run_bench(int bench, const char *impl, const bench_opts *o, conf *cf,
         if (!exact)
                 return 1;
         bench_stats(secs, o->runs, &med, &mn, &mx);
+        bench_stats(cpus, o->runs, &cpu_med, &cpu_mn, &cpu_mx);
         double mbps = (double)bytes / 1e6 / med;
         snprintf(extra, sizeof extra,
                  "\"first_MB_per_s\":%.2f,"
                  "\"seconds\":%.6f,\"ns_per_value\":%.3f,\"GB_per_s_per_core\":%.4f,"
+                 "\"cpu_seconds\":%.6f,\"GB_per_cpu_s\":%.4f,"
                  "\"bytes\":%" PRId64 ",\"files\":%" PRId64 ",\"partitions\":%" PRId64
                  ",\"blocksize\":%" PRId64 ",\"peak_rss_mb\":%.1f,"
                  "\"process_peak_rss_mb\":%.1f,\"rss_reset\":%s,\"exact\":true",
                  first_rate, med, med * 1e9 / ((double)cf->rows * 3), mbps / 1000 / threads,
+                 cpu_med, cpu_med > 0 ? (double)bytes / 1e9 / cpu_med : 0.0,
                  bytes,
                  nfiles, nparts, bench == CSV_READ ? cf->blocksize : 0,
                  (double)peak / 1024, (double)process_peak / 1024,

@@ -16,10 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "kernels/csv.h"
 #include "kernels/numfmt.h"
+#include "par.h"
 #include "par/column.h"
 #include "par/value.h"
 
@@ -895,6 +897,221 @@ static void check_generated(const char *text, size_t n, size_t ncols, const char
         free(rows);
 }
 
+/* ---- the incremental parser ---------------------------------------------------- */
+
+/* Whether two tables hold the same columns, bit for bit. */
+static bool tables_same(const par_value *a, const par_value *b)
+{
+        if (par_table_ncols(a) != par_table_ncols(b) ||
+            par_table_length(a) != par_table_length(b))
+                return false;
+        int64_t n = par_table_length(a);
+        for (size_t c = 0; c < par_table_ncols(a); c++) {
+                const par_value *x = par_table_column(a, c), *y = par_table_column(b, c);
+                if (strcmp(par_table_name(a, c), par_table_name(b, c)) != 0 ||
+                    par_column_dtype(x) != par_column_dtype(y) ||
+                    par_column_null_count(x) != par_column_null_count(y))
+                        return false;
+                for (int64_t i = 0; i < n; i++) {
+                        if (par_column_is_valid(x, i) != par_column_is_valid(y, i))
+                                return false;
+                        switch (par_column_dtype(x)) {
+                        case PAR_DTYPE_INT64:
+                                if (par_column_int64(x)[i] != par_column_int64(y)[i])
+                                        return false;
+                                break;
+                        case PAR_DTYPE_FLOAT64:
+                                if (memcmp(&par_column_float64(x)[i], &par_column_float64(y)[i],
+                                           8) != 0)
+                                        return false;
+                                break;
+                        case PAR_DTYPE_BOOL:
+                                if (par_column_is_valid(x, i) &&
+                                    par_column_bool(x)[i] != par_column_bool(y)[i])
+                                        return false;
+                                break;
+                        default: {
+                                size_t lx = 0, ly = 0;
+                                const char *sx = par_column_string(x, i, &lx);
+                                const char *sy = par_column_string(y, i, &ly);
+                                if (par_column_is_valid(x, i) &&
+                                    (lx != ly || (lx && memcmp(sx, sy, lx) != 0)))
+                                        return false;
+                        }
+                        }
+                }
+        }
+        return true;
+}
+
+/* Parses text[0..n) (rows only, header excluded) through the incremental
+ * parser in pieces cut at random row ends. Returns 1 if the parser asked
+ * for the whole text, 0 and *out otherwise, < 0 on an error. */
+static int parse_pieces(const char *text, size_t n, const par__csv_parse *o,
+                        par_value **out)
+{
+        par__csv_parser *p = NULL;
+        par_error e = {0};
+        int rc = par__csv_parser_new(o, &p, &e);
+        CHECK_MSG(rc == 0, "parser_new: %s", e.message);
+        if (rc < 0)
+                return rc;
+        size_t at = 0;
+        while (rc == 0 && at < n) {
+                /* the row ends after at, outside quotes; take a random one */
+                size_t ends[64], ne = 0;
+                bool inq = false;
+                for (size_t i = at; i < n && ne < 64; i++) {
+                        if (text[i] == FMT.quote)
+                                inq = !inq;
+                        else if (text[i] == '\n' && !inq)
+                                ends[ne++] = i + 1;
+                }
+                size_t cut = ne ? ends[rnd() % ne] : n;
+                if (ne < 64 && rnd() % 2)
+                        cut = n;
+                rc = par__csv_parser_feed(p, text + at, cut - at, n, &e);
+                at = cut;
+        }
+        if (rc == 0)
+                rc = par__csv_parser_finish(p, out, &e);
+        par__csv_parser_free(p);
+        return rc;
+}
+
+/* The incremental parser gives par__csv_parse_block's table, or asks for
+ * the whole text only where it must. */
+static void check_pieces(const char *text, size_t n, const par_dtype *dtypes,
+                         bool must_stream, const char *what)
+{
+        char **names = NULL;
+        size_t ncols = 0, used = 0;
+        par_error e = {0};
+        if (par__csv_parse_header(text, n, &FMT, "p.csv", &names, &ncols, &used, &e) < 0)
+                return;
+        par__csv_parse o = {.name = "p.csv", .first_line = 2, .fmt = FMT, .ncols = ncols,
+                            .names = (const char *const *)names, .dtypes = dtypes};
+        par_value *whole = NULL, *pieces = NULL;
+        int rw = par__csv_parse_block(text + used, n - used, &o, &whole, &e);
+        int rp = parse_pieces(text + used, n - used, &o, &pieces);
+        CHECK_MSG(rp >= 0, "%s: pieces failed: %d", what, rp);
+        if (rp == 0) {
+                CHECK_MSG(rw == 0, "%s: pieces parsed what the whole text does not", what);
+                CHECK_MSG(rw != 0 || tables_same(whole, pieces), "%s: pieces differ", what);
+        }
+        CHECK_MSG(!must_stream || rp == 0, "%s: the pieces were refused", what);
+        par_value_release(whole);
+        par_value_release(pieces);
+        par__csv_free_names(names, ncols);
+}
+
+static void test_pieces(void)
+{
+        /* numbers only: streams, and equals the whole parse */
+        size_t cap = 200000 * 64, at = 0;
+        char *text = malloc(cap);
+        at += (size_t)sprintf(text, ",a,b,c\n");
+        for (int r = 0; r < 200000; r++) {
+                double a = (rnd_unit() - 0.5) * 8;
+                at += (size_t)sprintf(text + at, "%d,%.17g,%.*g,%d\n", r, a,
+                                      (int)(1 + rnd() % 17), a * 4 + 3, (int)(rnd() % 3) - 1);
+        }
+        check_pieces(text, at, NULL, true, "numbers");
+        /* a column turns float late: still streams */
+        at += (size_t)sprintf(text + at, "7,1,2,0.5\n");
+        check_pieces(text, at, NULL, true, "late float");
+        /* late NA: int64 becomes float64 with NaN */
+        at += (size_t)sprintf(text + at, "8,1,2,NA\n");
+        check_pieces(text, at, NULL, true, "late NA");
+        /* a column turns string late: refused (or equal) */
+        size_t keep = at;
+        at += (size_t)sprintf(text + at, "9,1,2,abc\n");
+        check_pieces(text, at, NULL, false, "late string");
+        /* quoted fields with newlines, CRLF */
+        at = keep;
+        for (int r = 0; r < 3000; r++)
+                at += (size_t)sprintf(text + at, "%d,\"1%s\",2,3\r\n", r,
+                                      r % 7 ? "" : "\n");
+        check_pieces(text, at, NULL, false, "quoted");
+        /* a wrong field count late: refused */
+        at = keep;
+        at += (size_t)sprintf(text + at, "1,2\n");
+        check_pieces(text, at, NULL, false, "field count");
+        /* a given dtype that does not fit: refused */
+        at = keep;
+        at += (size_t)sprintf(text + at, "1,2,3,x\n");
+        par_dtype dt[4] = {PAR_DTYPE_NONE, PAR_DTYPE_NONE, PAR_DTYPE_NONE, PAR_DTYPE_INT64};
+        check_pieces(text, at, dt, false, "type error");
+        free(text);
+}
+
+/* read_csv reads a partition a piece (1 MiB) at a time: rows that span
+ * pieces, quoted newlines, and errors far into a partition (reported as
+ * for the whole text). */
+static void test_pieces_frame(void)
+{
+        char dir[] = "/tmp/test_csv_XXXXXX", path[64];
+        if (!mkdtemp(dir)) {
+                CHECK_MSG(false, "mkdtemp: %s", strerror(errno));
+                return;
+        }
+        snprintf(path, sizeof path, "%s/p.csv", dir);
+        size_t cap = 80000 * 80, at = 0;
+        char *text = malloc(cap);
+        at += (size_t)sprintf(text, "i,a,s\n");
+        for (int r = 0; r < 80000; r++)
+                at += (size_t)sprintf(text + at, "%d,%.17g,\"x%s%d\"\n", r,
+                                      rnd_unit() * 100, r % 1000 == 999 ? "\n,\"\"" : "", r);
+        par_client *c = NULL;
+        par_error e = {0};
+        CHECK_MSG(par_client_new(NULL, &c, &e) == 0, "%s", e.message);
+        for (int round = 0; round < 3 && c; round++) {
+                size_t n = at;
+                const char *want_msg = NULL;
+                char msg[128];
+                if (round == 1) { /* a type error far in */
+                        n += (size_t)sprintf(text + n, "1,abc,\"y\"\n");
+                        snprintf(msg, sizeof msg, "p.csv:%d:3: 'abc' is not a float64", 80000 + 80 + 2);
+                        want_msg = msg;
+                } else if (round == 2) { /* a short row far in */
+                        n += (size_t)sprintf(text + n, "1,2\n");
+                        snprintf(msg, sizeof msg, "p.csv:%d: expected 3 fields, found 2",
+                                 80000 + 80 + 2);
+                        want_msg = msg;
+                }
+                FILE *f = fopen(path, "wb");
+                CHECK(f && fwrite(text, 1, n, f) == n && fclose(f) == 0);
+                par_frame *fr = NULL;
+                par_value *got = NULL;
+                static const char *const a_name[] = {"a"};
+                static const par_dtype a_float[] = {PAR_DTYPE_FLOAT64};
+                par_read_csv_opts ro = {0};
+                if (round == 1)
+                        ro = (par_read_csv_opts){.dtype_names = a_name, .dtypes = a_float,
+                                                 .ndtypes = 1};
+                int rc = par_read_csv(path, &ro, &fr, &e);
+                CHECK_MSG(rc == 0, "read_csv: %s", e.message);
+                if (rc == 0)
+                        rc = par_frame_compute(c, fr, &got, &e);
+                par_frame_release(fr);
+                if (want_msg) {
+                        CHECK_MSG(rc == PAR_EPARSE && strstr(e.message, want_msg),
+                                  "round %d: %d %s", round, rc, e.message);
+                } else {
+                        CHECK_MSG(rc == 0, "compute: %s", e.message);
+                        par_value *whole = rc == 0 ? parse_full(text, n, NULL, NULL, "p.csv", &e)
+                                                   : NULL;
+                        CHECK(whole && got && tables_same(whole, got));
+                        par_value_release(whole);
+                }
+                par_value_release(got);
+        }
+        par_client_free(c);
+        remove(path);
+        rmdir(dir);
+        free(text);
+}
+
 static void test_generated(int iters, size_t big_rows)
 {
         for (int it = 0; it <= iters; it++) {
@@ -929,6 +1146,7 @@ static void test_generated(int iters, size_t big_rows)
                 char what[64];
                 snprintf(what, sizeof what, "generated #%d (%zu rows)", it, nrows);
                 check_generated(text, at, ncols, what);
+                check_pieces(text, at, NULL, false, what);
                 free(text);
         }
 }
@@ -1215,7 +1433,28 @@ static int oom_workload(const char *text, size_t n)
                 return rc;
         par__csv_parse o = {.name = "oom.csv", .first_line = 2, .fmt = FMT, .ncols = nc,
                             .names = (const char *const *)names};
+        /* The incremental parser on the first half, in two pieces. */
+        par__csv_parser *p = NULL;
         par_value *t = NULL;
+        const char *body = text + used;
+        const char *q1 = memchr(body + (n - used) / 4, '\n', n - used - (n - used) / 4);
+        const char *q2 = memchr(body + (n - used) / 2, '\n', n - used - (n - used) / 2);
+        rc = par__csv_parser_new(&o, &p, &e);
+        if (rc == 0)
+                rc = par__csv_parser_feed(p, body, (size_t)(q1 + 1 - body), n - used, &e);
+        if (rc == 0)
+                rc = par__csv_parser_feed(p, q1 + 1, (size_t)(q2 - q1), n - used, &e);
+        if (rc == 0)
+                rc = par__csv_parser_finish(p, &t, &e);
+        par__csv_parser_free(p);
+        if (oom_fail_at < 0)
+                CHECK(rc == 0 && t && par_table_length(t) > 2000);
+        par_value_release(t);
+        t = NULL;
+        if (rc < 0) {
+                par__csv_free_names(names, nc);
+                return rc;
+        }
         rc = par__csv_parse_block(text + used, n - used, &o, &t, &e);
         par__csv_free_names(names, nc);
         if (rc < 0)
@@ -1376,12 +1615,14 @@ int main(int argc, char **argv)
                 test_late_changes();
                 test_reference(got == isa ? 2000 : 0);
                 test_generated(got == isa ? 300 : 0, 40000);
+                test_pieces();
                 test_fuzz(1500);
                 if (got == 0)
                         break;
         }
         par__csv_set_isa(-1);
         test_write();
+        test_pieces_frame();
         test_roundtrip(100000);
         test_oom();
         return check_done("test_csv");

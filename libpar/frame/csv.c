@@ -430,6 +430,117 @@ static int cast_col(par_value *col, par_dtype to, par_value **out, par_error *er
         return rc;
 }
 
+/* A partition is read and parsed a piece at a time, so the text is parsed
+ * while it is still in the cache and no buffer of the partition's whole
+ * text is held: READ_PIECE bytes are read, and the whole rows among them
+ * parsed. Text the piecewise parser cannot take (errors, a column that
+ * turns string late) is read again whole and parsed at once. */
+#define READ_PIECE ((size_t)1 << 20)
+
+/* The end of the last whole row of w[0..n) (just past a '\n' outside
+ * quotes), given that w[0] starts a row; 0 if there is none. */
+static size_t last_row_end(const char *w, size_t n, char quote)
+{
+        const char *lq = memrchr(w, quote, n);
+        if (!lq || par__csv_count_quotes(w, (size_t)(lq - w) + 1, quote) % 2 == 0) {
+                /* after the last quote, outside quotes */
+                size_t from = lq ? (size_t)(lq - w) + 1 : 0;
+                const char *nl = memrchr(w + from, '\n', n - from);
+                if (nl)
+                        return (size_t)(nl - w) + 1;
+                if (!lq)
+                        return 0;
+        }
+        size_t last = 0;
+        bool inq = false;
+        for (size_t i = 0; i < n; i++) {
+                if (w[i] == quote)
+                        inq = !inq;
+                else if (w[i] == '\n' && !inq)
+                        last = i + 1;
+        }
+        return last;
+}
+
+/* Reads [start, end) of fd piece by piece into a parser. Returns 0 and *t,
+ * 1 when the text must be parsed whole, or a failed task's status. */
+static int read_pieces(par_task_ctx *ctx, int fd, const char *path, int64_t start,
+                       int64_t end, const par__csv_parse *po, par_value **t)
+{
+        size_t total = (size_t)(end - start);
+        size_t cap = total < READ_PIECE ? total : READ_PIECE;
+        char *w = par__malloc(cap ? cap : 1);
+        par__csv_parser *p = NULL;
+        par_error perr = {0};
+        int rc;
+        if (!w || par__csv_parser_new(po, &p, &perr) < 0) {
+                par__free(w);
+                return par_task_fail(ctx, PAR_ENOMEM, "%s: out of memory", path);
+        }
+        size_t have = 0;
+        int64_t off = start;
+        rc = 0;
+        while (rc == 0 && (off < end || have)) {
+                size_t want = cap - have;
+                if ((int64_t)want > end - off)
+                        want = (size_t)(end - off);
+                if (want) {
+                        ssize_t r = par__pread_full(fd, w + have, want, off);
+                        if (r != (ssize_t)want) {
+                                rc = par_task_fail(ctx, PAR_EIO, "%s: read failed: %s", path,
+                                                   r < 0 ? strerror(errno) : "the file shrank");
+                                break;
+                        }
+                        off += (int64_t)want;
+                        have += want;
+                }
+                size_t cut = off < end ? last_row_end(w, have, po->fmt.quote) : have;
+                if (cut == 0) { /* a row longer than the piece */
+                        char *g = par__realloc(w, 2 * cap);
+                        if (!g) {
+                                rc = par_task_fail(ctx, PAR_ENOMEM, "%s: out of memory",
+                                                   path);
+                                break;
+                        }
+                        w = g;
+                        cap *= 2;
+                        continue;
+                }
+                rc = par__csv_parser_feed(p, w, cut, total, &perr);
+                if (rc < 0)
+                        rc = par_task_fail(ctx, rc, "%s", perr.message);
+                memmove(w, w + cut, have - cut);
+                have -= cut;
+        }
+        if (rc == 0) {
+                rc = par__csv_parser_finish(p, t, &perr);
+                if (rc < 0)
+                        rc = par_task_fail(ctx, rc, "%s", perr.message);
+        }
+        par__csv_parser_free(p);
+        par__free(w);
+        return rc;
+}
+
+/* Whether every kept column of t has the frame's dtype or casts to it
+ * (what op_csv_read does without the whole text). */
+static bool dtypes_conform(const par_value *t, size_t ncols, const bool *keep,
+                           const int64_t *mv)
+{
+        for (size_t c = 0, k = 0; c < ncols; c++) {
+                if (!keep[c])
+                        continue;
+                const par_value *col = par_table_column(t, k++);
+                par_dtype want = (par_dtype)mv[c], have = par_column_dtype(col);
+                if (have != want && par_column_length(col) != 0 &&
+                    !(want == PAR_DTYPE_FLOAT64 &&
+                      (have == PAR_DTYPE_INT64 || have == PAR_DTYPE_BOOL)) &&
+                    want != PAR_DTYPE_STRING)
+                        return false;
+        }
+        return true;
+}
+
 static int op_csv_read(par_task_ctx *ctx, size_t n, par_value *const *args,
                        par_value **out)
 {
@@ -448,8 +559,8 @@ static int op_csv_read(par_task_ctx *ctx, size_t n, par_value *const *args,
         par_dtype *given = par__calloc(ncols ? ncols : 1, sizeof *given);
         bool *keep = par__calloc(ncols ? ncols : 1, sizeof *keep);
         size_t len = (size_t)(end - start);
-        char *buf = par__malloc(len ? len : 1);
-        if (!names || !given || !keep || !buf) {
+        char *buf = NULL;
+        if (!names || !given || !keep) {
                 par__free(names);
                 par__free(given);
                 par__free(keep);
@@ -462,25 +573,38 @@ static int op_csv_read(par_task_ctx *ctx, size_t n, par_value *const *args,
                 keep[c] = kv[c] != 0;
         }
         int rc = 0;
+        par_value *t = NULL;
+        par_error perr = {0};
+        par__csv_parse po = {path, line, fmt, ncols, names, given, keep};
         int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
                 rc = par_task_fail(ctx, PAR_EIO, "%s: cannot open: %s", path,
                                    strerror(errno));
         } else {
-                ssize_t r = par__pread_full(fd, buf, len, start);
-                int e = errno;
+                rc = read_pieces(ctx, fd, path, start, end, &po, &t);
+                if (rc == 0 && !dtypes_conform(t, ncols, keep, mv))
+                        rc = 1; /* the error below quotes the whole text */
+                if (rc == 1) {
+                        par_value_release(t);
+                        t = NULL;
+                        rc = 0;
+                        buf = par__malloc(len ? len : 1);
+                        ssize_t r = buf ? par__pread_full(fd, buf, len, start) : -1;
+                        int e = errno;
+                        if (!buf)
+                                rc = par_task_fail(ctx, PAR_ENOMEM, "%s: out of memory",
+                                                   path);
+                        else if (r != (ssize_t)len)
+                                rc = par_task_fail(ctx, PAR_EIO, "%s: read failed: %s",
+                                                   path,
+                                                   r < 0 ? strerror(e) : "the file shrank");
+                        if (rc == 0) {
+                                rc = par__csv_parse_block(buf, len, &po, &t, &perr);
+                                if (rc < 0)
+                                        rc = par_task_fail(ctx, rc, "%s", perr.message);
+                        }
+                }
                 close(fd);
-                if (r != (ssize_t)len)
-                        rc = par_task_fail(ctx, PAR_EIO, "%s: read failed: %s", path,
-                                           r < 0 ? strerror(e) : "the file shrank");
-        }
-        par_value *t = NULL;
-        par_error perr = {0};
-        if (rc == 0) {
-                par__csv_parse po = {path, line, fmt, ncols, names, given, keep};
-                rc = par__csv_parse_block(buf, len, &po, &t, &perr);
-                if (rc < 0)
-                        rc = par_task_fail(ctx, rc, "%s", perr.message);
         }
         /* Make the partition's dtypes those of the frame. */
         if (rc == 0) {
@@ -514,9 +638,9 @@ static int op_csv_read(par_task_ctx *ctx, size_t n, par_value *const *args,
                                 if (force) {
                                         memcpy(force, given, ncols * sizeof *force);
                                         force[c] = want;
-                                        par__csv_parse po = {path, line, fmt, ncols,
-                                                             names, force, keep};
-                                        par__csv_parse_block(buf, len, &po, &t2, &perr);
+                                        par__csv_parse po2 = {path, line, fmt, ncols,
+                                                              names, force, keep};
+                                        par__csv_parse_block(buf, len, &po2, &t2, &perr);
                                 }
                                 par_value_release(t2);
                                 par__free(force);
@@ -593,7 +717,12 @@ static int format_part(par_task_ctx *ctx, const par_value *t, bool index,
          * pages: on virtual machines faulting pages in costs more than
          * formatting into them. */
         int64_t rows = par_table_length(t);
-        size_t per_row = index ? 21 : 0;
+        /* Fields as long as they get: an index of up to 20 characters, a
+         * shortest double of up to 24 ("-1.7976931348623157e+308"); the
+         * formatter reserves its worst case (32 per double) a batch of 256
+         * rows at a time, hence the slack. Large blocks are faulted in
+         * whole when allocated, so the estimate is also the memory used. */
+        size_t per_row = index ? 21 : 0, slack = 256 * (per_row + 1);
         for (size_t c = 0; c < par_table_ncols(t); c++) {
                 const par_value *col = par_table_column(t, c);
                 switch (par_column_dtype(col)) {
@@ -604,13 +733,19 @@ static int format_part(par_task_ctx *ctx, const par_value *t, bool index,
                 }
                 case PAR_DTYPE_BOOL:
                         per_row += 6;
+                        slack += 256 * 6;
+                        break;
+                case PAR_DTYPE_FLOAT64:
+                        per_row += 25;
+                        slack += 256 * (PAR__DOUBLE_MAX_CHARS + 1);
                         break;
                 default:
-                        per_row += PAR__DOUBLE_MAX_CHARS + 1;
+                        per_row += 21;
+                        slack += 256 * 21;
                         break;
                 }
         }
-        size_t cap = (size_t)rows * (per_row + 1) + 4096;
+        size_t cap = (size_t)rows * (per_row + 1) + slack + 4096;
         *buf = par__malloc(cap);
         if (!*buf)
                 cap = 0;

@@ -83,6 +83,26 @@ typedef struct par__csv_parse {
 int par__csv_parse_block(const char *buf, size_t n, const par__csv_parse *opts,
                          par_value **out, par_error *err);
 
+/* The same, incrementally, for text read a piece at a time: the pieces
+ * are fed in order, each of whole rows (it ends just after a '\n' outside
+ * quotes, or at the end of the text), and the result is the table
+ * par__csv_parse_block would give for their concatenation. Only pieces
+ * that need no earlier text are accepted: feed returns 1 (and the parser
+ * must be dropped, the whole text parsed with par__csv_parse_block) on a
+ * malformed row or a value of the wrong type (whose message counts lines
+ * from the start), and when a column inferred from its first rows turns
+ * to string. `total`: the expected length of all the text, to size the
+ * columns once (0: unknown). new and finish return 0 or a negative
+ * status (PAR_EINVAL, PAR_ENOMEM); finish's *out is a new reference.
+ * The options (and the arrays they point to) must outlive the parser. */
+typedef struct par__csv_parser par__csv_parser;
+int par__csv_parser_new(const par__csv_parse *opts, par__csv_parser **out,
+                        par_error *err);
+int par__csv_parser_feed(par__csv_parser *p, const char *buf, size_t n,
+                         size_t total, par_error *err);
+int par__csv_parser_finish(par__csv_parser *p, par_value **out, par_error *err);
+void par__csv_parser_free(par__csv_parser *p);
+
 /* ---- writing ------------------------------------------------------------------ */
 
 typedef struct par__csv_write {

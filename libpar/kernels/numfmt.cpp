@@ -19,7 +19,9 @@
  * a public interface). Exactness is tested against a glibc-printf
  * reference, python3's repr and a round trip (tests/test_numfmt.c).
  *
- * Parsing a double: the sign, "nan", "inf" and "infinity" (any case) are
+ * Parsing a double: plain decimals of at most 19 significant digits with
+ * a small exponent take an exact fast path (below, before the parser).
+ * Otherwise the sign, "nan", "inf" and "infinity" (any case) are
  * handled here, so std::from_chars (libstdc++ >= 12: fast_float, correctly
  * rounded, exact on long inputs too) only sees digits, which also keeps out
  * what it accepts beyond the contract ("nan(...)", a second sign).
@@ -1054,6 +1056,148 @@ inline char *layout(char *p, uint64_t d, int e)
         return p + n + 1;
 }
 
+/* ---- parsing plain decimals fast ----------------------------------------
+ *
+ * Most numbers in files are plain decimals with at most 19 significant
+ * digits and a small exponent: "23.602538532212705", "-0.5", "1e-05". For
+ * those the digits are read into a 64-bit integer m (eight at a time when
+ * eight digits follow) with a decimal exponent e, and the value m 10^e is
+ * rounded once:
+ *
+ *  - m <= 2^53 and |e| <= 22: m and 10^|e| are exact doubles, so one IEEE
+ *    multiplication or division is the correctly rounded result (Clinger,
+ *    "How to read floating point numbers accurately", 1990).
+ *  - otherwise, where long double has a 64-bit significand (x87) and
+ *    |e| <= 27: m and 10^|e| (5^27 < 2^63) are exact long doubles, so the
+ *    product or quotient L is m 10^e rounded once to 64 bits; rounding L to
+ *    53 bits gives the correctly rounded double unless L lies exactly
+ *    halfway between two doubles (its low 11 bits are 10000000000), when
+ *    the first rounding may have made a tie that was not one. Those, about
+ *    one in 2048, and everything else go to the general parser. The result
+ *    is normal (>= 10^-27), so the 53 bits are all there.
+ *
+ * The text must match digits [. digits] [e|E [+|-] digits] exactly, with
+ * at least one digit before the exponent; anything else (more digits,
+ * other syntax, errors) is left to the general parser, which decides. */
+
+#if defined(__x86_64__) && defined(__LDBL_MANT_DIG__) && __LDBL_MANT_DIG__ == 64
+#define NUMFMT_X87 1
+#else
+#define NUMFMT_X87 0
+#endif
+
+const double exact_pow10[23] = {
+        1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+#if NUMFMT_X87
+const long double exact_pow10l[28] = {
+        1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
+        1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
+        1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L,
+};
+#endif
+
+/* Reads the digits at *pp into *m (m = 10 m + digit, eight at a time
+ * while eight digits follow; it wraps around past 19 digits, which the
+ * caller rejects) and returns how many there were. */
+inline size_t read_digits(const char **pp, const char *end, uint64_t *m)
+{
+        const char *p = *pp, *start = p;
+        uint64_t v = *m;
+        if (little_endian()) {
+                while (end - p >= 8) {
+                        uint64_t w;
+                        std::memcpy(&w, p, 8);
+                        if (!swar_all_digits(w))
+                                break;
+                        v = v * 100000000ULL + swar_parse8(w);
+                        p += 8;
+                }
+        }
+        for (; p < end; p++) {
+                unsigned d = (unsigned char)(*p - '0');
+                if (d > 9)
+                        break;
+                v = v * 10 + d;
+        }
+        *m = v;
+        *pp = p;
+        return (size_t)(p - start);
+}
+
+/* 1 and *out when [p, end) (no sign) is a plain decimal the fast path
+ * rounds exactly; 0 to use the general parser. */
+inline int parse_decimal_fast(const char *p, const char *end, double *out)
+{
+        uint64_t m = 0;
+        const char *s = p;
+        size_t nd = read_digits(&p, end, &m);
+        long e = 0;
+        if (p < end && *p == '.') {
+                p++;
+                size_t nf = read_digits(&p, end, &m);
+                nd += nf;
+                e = -(long)nf;
+        }
+        if (nd == 0)
+                return 0;
+        if (nd > 19) {
+                /* Leading zeros do not count; anything longer is for the
+                 * general parser. */
+                while (s < p && (*s == '0' || *s == '.')) {
+                        if (*s == '0')
+                                nd--;
+                        s++;
+                }
+                if (nd > 19)
+                        return 0;
+        }
+        if (p < end) {
+                if (*p != 'e' && *p != 'E')
+                        return 0;
+                p++;
+                bool eneg = false;
+                if (p < end && (*p == '+' || *p == '-')) {
+                        eneg = *p == '-';
+                        p++;
+                }
+                if (p == end || end - p > 4)
+                        return 0;
+                long x = 0;
+                for (; p < end; p++) {
+                        unsigned d = (unsigned char)(*p - '0');
+                        if (d > 9)
+                                return 0;
+                        x = x * 10 + d;
+                }
+                e += eneg ? -x : x;
+        }
+        if (m == 0) {
+                *out = 0.0;
+                return 1;
+        }
+        if (m <= (1ULL << 53) && e >= -22 && e <= 22) {
+                const double d = (double)m;
+                *out = e < 0 ? d / exact_pow10[-e] : d * exact_pow10[e];
+                return 1;
+        }
+#if NUMFMT_X87
+        if (e >= -27 && e <= 27) {
+                const long double lm = (long double)m;
+                long double l = e < 0 ? lm / exact_pow10l[-e] : lm * exact_pow10l[e];
+                uint64_t sig;
+                std::memcpy(&sig, &l, sizeof sig); /* the explicit significand */
+                if ((sig & 0x7FF) == 0x400)
+                        return 0;
+                *out = (double)l;
+                return 1;
+        }
+#endif
+        return 0;
+}
+
 } // namespace
 
 extern "C" {
@@ -1137,6 +1281,10 @@ int par__parse_double(const char *s, const char *end, double *out)
         }
         if (is_digit(*p) || *p == '.') {
                 double v;
+                if (parse_decimal_fast(p, end, &v)) {
+                        *out = neg ? -v : v;
+                        return 0;
+                }
 #if NUMFMT_FROM_CHARS
                 std::from_chars_result r =
                         std::from_chars(p, end, v, std::chars_format::general);

@@ -11,7 +11,8 @@
  *   par/bag.h     bags: partitioned collections of items
  *   par/frame.h   dataframes: partitioned tables, CSV in and out
  *   par/array.h   chunked float64 arrays: slicing, reductions
- *   par/ml.h      linear models on arrays (least squares) */
+ *   par/ml.h      linear models on arrays (least squares)
+ *   par/linalg.h  linear algebra on arrays: matmul, a.T @ b, TSQR, lstsq */
 #ifndef PAR_H
 #define PAR_H
 
@@ -26,6 +27,7 @@
 #include "par/frame.h"
 #include "par/array.h"
 #include "par/ml.h"
+#include "par/linalg.h"
 #include "par/mpi.h"
 
 #endif /* PAR_H */

@@ -336,9 +336,10 @@ PAR_API int par_array_reduce(par_array *a, par_stat stat, int axis,
                              par_error *err);
 
 /* a.T @ a for a 2-D array of p columns: a (p, p) array of one chunk, made
- * by one pass over the chunks (per chunk a register-blocked loop for
- * p <= 4, cblas_dsyrk beyond when built with OpenBLAS) and a tree sum of
- * the chunks' p x p partials. Not centered. */
+ * by one pass over the chunks (per chunk a register-blocked loop: AVX2 for
+ * p <= 5, register tiles of FMAs beyond, on x86-64 machines that have them;
+ * cblas_dsyrk per block elsewhere) and a tree sum of the chunks' p x p
+ * partials. Not centered. */
 PAR_API int par_array_gram(par_array *a, const par_agg_opts *opts,
                            par_array **out, par_error *err);
 

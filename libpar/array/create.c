@@ -179,7 +179,7 @@ int par_array_full(int ndim, const int64_t *shape, int64_t chunk_rows, double va
         if (!out)
                 return par__errorf(err, PAR_EINVAL, "full: out is NULL");
         *out = NULL;
-        int64_t rows, cols, nc;
+        int64_t rows = 0, cols = 0, nc = 0;
         int rc = check_shape("full", ndim, shape, chunk_rows, &rows, &cols, &nc, err);
         if (rc < 0)
                 return rc;
@@ -229,7 +229,7 @@ int par_array_arange(double start, double stop, double step, int64_t chunk_rows,
         if (len > (double)(INT64_MAX / 8))
                 return par__errorf(err, PAR_EINVAL, "arange: %g elements are too many",
                                    len);
-        int64_t shape[1] = {(int64_t)len}, rows, cols, nc;
+        int64_t shape[1] = {(int64_t)len}, rows = 0, cols = 0, nc = 0;
         int rc = check_shape("arange", 1, shape, chunk_rows, &rows, &cols, &nc, err);
         if (rc < 0)
                 return rc;
@@ -266,7 +266,7 @@ static int random_array(const char *what, rand_spec s, int ndim, const int64_t *
         if (!out)
                 return par__errorf(err, PAR_EINVAL, "%s: out is NULL", what);
         *out = NULL;
-        int64_t rows, cols, nc;
+        int64_t rows = 0, cols = 0, nc = 0;
         int rc = check_shape(what, ndim, shape, chunk_rows, &rows, &cols, &nc, err);
         if (rc < 0)
                 return rc;

@@ -124,6 +124,13 @@ int par__mom_read(const par_value *v, par__mom *m);
 void par__mom_merge(int64_t *an, double *amean, double *aM, int d, bool centered,
                     int64_t bn, const double *bmean, const double *bM);
 
+/* par__moments, faster where the machine allows (linalg.c): for d > 5 on
+ * x86-64 with AVX2 and FMA, a register-tiled kernel on the same shifted
+ * blocks instead of cblas_dsyrk per block; otherwise par__moments itself.
+ * Same contract and accuracy; results may differ in the last bits. */
+int par__moments_fast(int64_t n, int d, const double *const *col, int64_t rs,
+                      bool centered, double *mean, double *M);
+
 /* Sum of n elements `stride` apart, in blocks and lanes (as above). */
 double par__sum_strided(const double *p, int64_t n, int64_t stride);
 
@@ -138,5 +145,8 @@ void par__array_register_rechunk_ops(void);
 void par__array_register_store_ops(void);
 void par__array_register_stats_ops(void);
 void par__ml_register_ops(void);
+/* Registers the linear algebra ops (linalg.c); called by the registry
+ * with the other built-ins. */
+void par__linalg_register_ops(void);
 
 #endif

@@ -463,7 +463,7 @@ static int op_gram_part(par_task_ctx *ctx, size_t n, par_value *const *args,
         if (rc == 0) {
                 for (int j = 0; j < d; j++)
                         col[j] = nd->data + j * nd->cs;
-                if (par__moments(nd->rows, d, col, nd->rs, false, mean, M) == 0)
+                if (par__moments_fast(nd->rows, d, col, nd->rs, false, mean, M) == 0)
                         *out = par__mom_value(nd->rows, d, false, mean, M);
                 if (!*out)
                         rc = par_task_fail(ctx, PAR_ENOMEM, "out of memory");

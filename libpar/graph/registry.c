@@ -25,6 +25,7 @@ static void register_builtins(void)
         par__frame_register_agg_ops();
         par__csv_register_ops();
         par__array_register_ops();
+        par__linalg_register_ops();
         par__ml_register_ops();
         registering_builtins = false;
 }

@@ -198,9 +198,9 @@ static int get_task(gdec *d)
 {
         par__wreader *r = d->r;
         size_t at = r->pos, op_at, done = 0;
-        const char *name, *op;
-        int64_t index;
-        uint32_t opid, nargs;
+        const char *name = NULL, *op = NULL;
+        int64_t index = 0;
+        uint32_t opid = 0, nargs = 0;
         char kbuf[160];
         int rc;
         if ((rc = get_name(d, "a task key name", &name)) < 0 ||

@@ -464,7 +464,7 @@ int par__wire_get_value(par__wreader *r, int depth, par_value **out)
 
 int par__wire_encode_value(par__wbuf *b, const par_value *v, par_error *err)
 {
-        size_t start;
+        size_t start = 0;
         int rc = par__wire_begin(b, PAR__WIRE_VALUE, &start, err);
         if (rc < 0)
                 return rc;
@@ -569,7 +569,7 @@ int par__wire_decode_error(const uint8_t *p, size_t n, size_t *used,
 int par__wire_encode_control(par__wbuf *b, uint32_t op, const par_value *arg,
                              par_error *err)
 {
-        size_t start;
+        size_t start = 0;
         int rc = par__wire_begin(b, PAR__WIRE_CONTROL, &start, err);
         if (rc < 0)
                 return rc;
@@ -591,7 +591,7 @@ int par__wire_decode_control(const uint8_t *p, size_t n, size_t *used,
 {
         par__wreader r;
         par_value *v = NULL;
-        uint32_t o;
+        uint32_t o = 0;
         uint8_t has;
         if (arg)
                 *arg = NULL;

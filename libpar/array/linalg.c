@@ -24,6 +24,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "array/internal.h"
@@ -1079,14 +1080,18 @@ syrk_tiles512(int64_t nb8, int e4, const double *buf, int64_t ld, double *C)
 /* 0: neither; 1: AVX2 and FMA; 2: AVX-512F (which has FMA). */
 static int wide_isa(void)
 {
-        static int isa = -1; /* a benign race: every thread computes the same */
-        if (isa < 0) {
+        /* Every thread computes the same answer; relaxed atomics make the
+         * race to store it well-defined. */
+        static _Atomic int isa = -1;
+        int v = atomic_load_explicit(&isa, memory_order_relaxed);
+        if (v < 0) {
                 __builtin_cpu_init();
-                isa = __builtin_cpu_supports("avx512f")                                ? 2
-                      : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1
-                                                                                       : 0;
+                v = __builtin_cpu_supports("avx512f")                                ? 2
+                    : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1
+                                                                                     : 0;
+                atomic_store_explicit(&isa, v, memory_order_relaxed);
         }
-        return isa;
+        return v;
 }
 
 /* S[j] += shifted sums, P[j*d+l] += shifted products (j <= l). */
@@ -1249,12 +1254,14 @@ static void small_loop(int d, int64_t n, const double *const *col, const double 
 
 static bool have_avx2(void)
 {
-        static int have = -1; /* a benign race: every thread computes the same */
-        if (have < 0) {
+        static _Atomic int have = -1; /* as wide_isa */
+        int v = atomic_load_explicit(&have, memory_order_relaxed);
+        if (v < 0) {
                 __builtin_cpu_init();
-                have = __builtin_cpu_supports("avx2");
+                v = __builtin_cpu_supports("avx2") ? 1 : 0;
+                atomic_store_explicit(&have, v, memory_order_relaxed);
         }
-        return have;
+        return v;
 }
 #endif
 

@@ -9,6 +9,8 @@
  *     NumPy);
  *   - rank-deficient X (a duplicated column, a sum of columns, a constant
  *     column): the minimum-norm answer, or PAR_EINVAL on request, never NaN;
+ *   - ill-conditioned X (columns x and x + 1e-7 noise): solved by TSQR of
+ *     the data to NumPy's answer, where the normal equations lose it;
  *   - predict, score, and the errors. */
 #include <math.h>
 #include <stdint.h>
@@ -218,6 +220,15 @@ static const char lstsq_py[] =
         "elif mode == 1:  # a column of ones\n"
         "    s = np.linalg.lstsq(np.column_stack([X, np.ones(n)]), y, rcond=None)[0]\n"
         "    coef, b = s[:p], s[p]\n"
+        "elif mode == 3:  # centered, numpy's cutoff\n"
+        "    xm, ym = X.mean(axis=0), y.mean()\n"
+        "    coef = np.linalg.lstsq(X - xm, y - ym, rcond=None)[0]\n"
+        "    b = ym - xm @ coef\n"
+        "elif mode == 4:  # the normal equations by SVD (par's old fallback)\n"
+        "    xm, ym = X.mean(axis=0), y.mean()\n"
+        "    A = (X - xm).T @ (X - xm)\n"
+        "    coef = np.linalg.lstsq(A, (X - xm).T @ (y - ym), rcond=1e-12)[0]\n"
+        "    b = ym - xm @ coef\n"
         "else:  # centered, minimum norm (scikit-learn's LinearRegression)\n"
         "    xm, ym = X.mean(axis=0), y.mean()\n"
         "    coef = np.linalg.lstsq(X - xm, y - ym, rcond=1e-10)[0]\n"
@@ -412,6 +423,80 @@ static void test_rank_deficient(par_client *c)
         par_linear_regression_clear(&m);
 }
 
+/* Nearly collinear columns, x and x + 1e-7 noise: the normal equations
+ * square a condition number near 1e8 past what doubles hold, so the
+ * Cholesky is refused and the fit solves by TSQR of the data. NumPy's
+ * lstsq of the centered data is the reference; the old fallback (the
+ * normal equations by SVD) is off by far more. */
+static void test_ill_conditioned(par_client *c)
+{
+        enum { N = 20000, P = 2 };
+        par_error err = {0};
+        static double X[N * P], y[N];
+        for (int i = 0; i < N; i++) {
+                double x = 4 + normal();
+                X[i * P] = x;
+                X[i * P + 1] = x + 1e-7 * normal();
+                y[i] = 1 + 2 * X[i * P] + 3 * X[i * P + 1] + 1e-9 * normal();
+        }
+        par_linear_regression m = {0};
+        CHECK_OK(fit_buffers(c, X, y, N, P, 1700, NULL, &m, &err), &err);
+        CHECK(m.rank == P && !m.min_norm && m.rcond < 1e-12);
+        double ref[P + 1], old[P + 1];
+        if (!numpy_ok() || numpy_lstsq(X, y, N, P, 3, ref) < 0 ||
+            numpy_lstsq(X, y, N, P, 4, old) < 0) {
+                par_linear_regression_clear(&m);
+                return;
+        }
+        double worst = 0, worst_old = 0;
+        for (int j = 0; j <= P; j++) {
+                double got = j < P ? m.coef[j] : m.intercept;
+                worst = fmax(worst, fabs(got - ref[j]) / (1 + fabs(ref[j])));
+                worst_old = fmax(worst_old, fabs(old[j] - ref[j]) / (1 + fabs(ref[j])));
+        }
+        printf("  ill-conditioned: coef [%.12g, %.12g] (numpy [%.12g, %.12g]) rcond "
+               "%.3g; max relative difference from numpy lstsq %.3g, the normal "
+               "equations' %.3g\n",
+               m.coef[0], m.coef[1], ref[0], ref[1], m.rcond, worst, worst_old);
+        CHECK_MSG(worst < 1e-6, "%.3g", worst);
+        CHECK_MSG(worst_old > 1e-3, "the normal equations were not worse: %.3g",
+                  worst_old);
+        /* Through the origin, against numpy's plain lstsq. */
+        par_linear_regression_opts o = {0};
+        o.no_intercept = true;
+        CHECK_OK(fit_buffers(c, X, y, N, P, 1700, &o, &m, &err), &err);
+        if (numpy_lstsq(X, y, N, P, 0, ref) == 0) {
+                worst = 0;
+                for (int j = 0; j < P; j++)
+                        worst = fmax(worst, fabs(m.coef[j] - ref[j]) / (1 + fabs(ref[j])));
+                printf("  ill-conditioned through 0: max relative difference %.3g\n",
+                       worst);
+                CHECK_MSG(worst < 1e-6 && m.intercept == 0, "%.3g", worst);
+        }
+        /* A duplicated column besides: rank 2 of 3, numpy's minimum norm. */
+        static double X3[N * 3];
+        for (int i = 0; i < N; i++) {
+                X3[i * 3] = X[i * P];
+                X3[i * 3 + 1] = X[i * P + 1];
+                X3[i * 3 + 2] = X[i * P];
+        }
+        CHECK_OK(fit_buffers(c, X3, y, N, 3, 1700, NULL, &m, &err), &err);
+        CHECK(m.min_norm && m.rank == 2);
+        double ref3[4];
+        if (numpy_lstsq(X3, y, N, 3, 3, ref3) == 0) {
+                worst = 0;
+                for (int j = 0; j <= 3; j++) {
+                        double got = j < 3 ? m.coef[j] : m.intercept;
+                        worst = fmax(worst, fabs(got - ref3[j]) / (1 + fabs(ref3[j])));
+                }
+                printf("  ill-conditioned and rank-deficient: coef [%.10g, %.10g, "
+                       "%.10g] rank %d; max relative difference from numpy %.3g\n",
+                       m.coef[0], m.coef[1], m.coef[2], m.rank, worst);
+                CHECK_MSG(worst < 1e-6, "%.3g", worst);
+        }
+        par_linear_regression_clear(&m);
+}
+
 #endif /* PAR_HAVE_BLAS */
 
 int main(void)
@@ -443,6 +528,7 @@ int main(void)
         test_random(c, 7, true);
         test_random(c, 3, false);
         test_rank_deficient(c);
+        test_ill_conditioned(c);
         par_client_free(c);
         char cmd[128];
         snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);

@@ -73,6 +73,23 @@ static bool ndarray_equiv(const par_value *a, const par_value *b)
         return true;
 }
 
+static bool qr_equiv(const par__qr_factor *a, const par__qr_factor *b)
+{
+        if (!b || a->rows != b->rows || a->k != b->k || a->m != b->m ||
+            a->nchild != b->nchild)
+                return false;
+        for (int64_t i = 0; i <= a->nchild; i++)
+                if (a->off[i] != b->off[i])
+                        return false;
+        for (int64_t i = 0; i < a->m; i++)
+                if (!same_bits(a->tau[i], b->tau[i]))
+                        return false;
+        for (int64_t i = 0; i < a->rows * a->k; i++)
+                if (!same_bits(a->a[i], b->a[i]))
+                        return false;
+        return true;
+}
+
 static bool value_equiv(const par_value *a, const par_value *b)
 {
         if (par_value_type(a) != par_value_type(b))
@@ -83,6 +100,8 @@ static bool value_equiv(const par_value *a, const par_value *b)
                 return par_value_is_table(b) && table_equiv(a, b);
         if (par_value_is_ndarray(a))
                 return par_value_is_ndarray(b) && ndarray_equiv(a, b);
+        if (par__qr_factor_of(a))
+                return qr_equiv(par__qr_factor_of(a), par__qr_factor_of(b));
         if (par_value_type(a) == PAR_TYPE_LIST) {
                 size_t n = par_value_list_size(a);
                 if (n != par_value_list_size(b))
@@ -375,6 +394,58 @@ static void test_ndarrays(void)
         par_value_release(row);
         par_value_release(view);
         par_value_release(a);
+}
+
+/* TSQR's factors (par.linalg.qr_factor): a chunk's, a tree node's with
+ * three children, an empty one; and a node whose offsets break the tree's
+ * invariants is refused. */
+static void check_truncations(const uint8_t *m, size_t n, int kind);
+
+static par_value *make_qr(int64_t rows, int64_t k, int64_t nchild)
+{
+        par__qr_factor *f = par__qr_factor_alloc(rows, k, nchild);
+        CHECK(f != NULL);
+        for (int64_t i = 0; i < f->m; i++)
+                f->tau[i] = 1 + i * 0.5;
+        for (int64_t i = 0; i < rows * k; i++)
+                f->a[i] = i == 3 ? nan_with_payload(9) : (double)i / 7 - 2;
+        for (int64_t c = 0; c <= nchild; c++)
+                f->off[c] = rows * c / (nchild ? nchild : 1);
+        par_value *v = par__qr_factor_value(f);
+        CHECK(v != NULL);
+        return v;
+}
+
+static void test_qr_factors(void)
+{
+        par_value *chunk = make_qr(7, 3, 0), *node = make_qr(9, 3, 3);
+        par_value *wide = make_qr(2, 5, 0), *empty = make_qr(0, 4, 0);
+        round_trip(chunk, "a chunk's TSQR factor");
+        round_trip(node, "a TSQR tree node");
+        round_trip(wide, "a factor with fewer rows than columns");
+        round_trip(empty, "an empty factor");
+        /* In a list, as a task's arguments travel. */
+        par_value *l = par_value_list(2, (par_value *[]){chunk, node});
+        round_trip(l, "a list of factors");
+        par_value_release(l);
+        /* Offsets out of order: a clear error, nothing leaked. */
+        par__wbuf b = {0};
+        par_error err = {0};
+        par_value *out = NULL;
+        size_t used = 0;
+        CHECK(par__wire_encode_value(&b, node, &err) == 0);
+        check_truncations(b.data, b.len, PAR__WIRE_VALUE);
+        /* header 16, tag 1, rows, k, nchild 24, off[0] 8: off[1] at 49. */
+        int64_t bad = 8;
+        memcpy(b.data + 49, &bad, 8);
+        CHECK(par__wire_decode_value(b.data, b.len, &used, &out, &err) == PAR_EPARSE);
+        CHECK_MSG(strstr(err.message, "offset") != NULL, "%s", err.message);
+        CHECK(out == NULL);
+        par__wbuf_free(&b);
+        par_value_release(empty);
+        par_value_release(wide);
+        par_value_release(node);
+        par_value_release(chunk);
 }
 
 static void thing_free(void *p)
@@ -1037,6 +1108,7 @@ int main(void)
         test_depth();
         test_columns();
         test_ndarrays();
+        test_qr_factors();
         test_unsupported_object();
         test_scatter();
         test_error_and_control();

@@ -19,14 +19,26 @@
  * answer is 4 and 3 to about 1e-14.
  *
  * When the scaled normal matrix is singular or nearly so (Cholesky fails
- * or LAPACKE dpocon's reciprocal condition estimate is below `rcond`), the
- * fit falls back to the minimum-norm least-squares solution of the same
- * equations by SVD (LAPACKE dgelsd, singular values below rcond times the
- * largest treated as zero), as scikit-learn's LinearRegression gives for
- * rank-deficient X (a duplicated column shares its weight equally), and
- * says so in `min_norm` and `rank`; with `require_full_rank` it fails with
- * PAR_EINVAL instead. NaN or infinite inputs fail with PAR_EINVAL: a fit
- * never returns NaN coefficients.
+ * or LAPACKE dpocon's reciprocal condition estimate is below `rcond`),
+ * the normal equations have squared X's condition number past what they
+ * can solve, so the fit makes a second pass over the data instead: least
+ * squares by TSQR (par_array_lstsq) of X and y, both centered chunk by
+ * chunk with the first pass's means when there is an intercept. That is
+ * backward stable in X itself: with columns x and x + 1e-7 noise it
+ * matches numpy.linalg.lstsq to about 1e-10 where the normal equations
+ * are off in the first digit. The small system R x = Q'y is solved by
+ * SVD (LAPACKE dgelsd) with NumPy's cutoff: singular values of the
+ * (centered) X below machine epsilon times max(n, p) times the largest
+ * count as zero. That gives `rank`; when it is below p the answer is the
+ * minimum-norm one, as scikit-learn's LinearRegression gives for
+ * rank-deficient X (a duplicated column shares its weight equally; the
+ * intercept is not in the norm), and `min_norm` says so. With
+ * `require_full_rank` a rank below p fails with PAR_EINVAL instead. A
+ * ridge fit (l2, lambda > 0) never needs the second pass for rank; if its
+ * shifted equations are still ill-conditioned they are solved by dgelsd
+ * (cutoff `rcond`) as before, `min_norm` set (PAR_EINVAL with
+ * `require_full_rank`). NaN or infinite inputs fail with PAR_EINVAL: a
+ * fit never returns NaN coefficients.
  *
  * BLAS threads. The parallelism comes from the tasks, so par sets
  * OpenBLAS to one thread (openblas_set_num_threads(1), process-wide) the
@@ -51,7 +63,8 @@
  *   LogisticRegression           = LogisticRegression(C, penalty, l1_ratio)
  *
  * Solvers. EXACT (linear only; l1 and elastic-net refused) solves the
- * normal equations from one pass of cross-products; with l2, lambda is
+ * normal equations from one pass of cross-products (a second, TSQR, pass
+ * when they are ill-conditioned, as above); with l2, lambda is
  * added to their diagonal (closed-form ridge). The iterative solvers work
  * on the features standardized internally (x - mean) / std (plain x / rms
  * without an intercept; the penalty stays on the original beta, so the
@@ -158,8 +171,9 @@ typedef struct par_linear_regression_opts {
          * the cross-products are not centered). */
         bool no_intercept;
         par_solver solver;
-        /* The reciprocal condition below which the normal equations count
-         * as singular; 0 means 1e-12. */
+        /* The reciprocal condition of the scaled normal equations below
+         * which they are not solved by Cholesky (then by TSQR of the
+         * data, or for ridge by SVD of the equations); 0 means 1e-12. */
         double rcond;
         /* Fail with PAR_EINVAL instead of giving the minimum-norm answer
          * when X is rank-deficient. */
@@ -185,11 +199,12 @@ typedef struct par_linear_regression {
         double intercept;    /* intercept_ (0 with no_intercept) */
         int n_iter;          /* n_iter_: 1 for EXACT, else iterations */
         int64_t n_samples;
-        int rank;            /* rank of the normal equations (p if full;
-                              * p for the iterative solvers) */
+        int rank;            /* X's effective rank (p when Cholesky
+                              * sufficed, or the rank the TSQR fallback
+                              * found; p for the iterative solvers) */
         double rcond;        /* dpocon's estimate for the scaled matrix
                               * (EXACT only; 0 otherwise) */
-        bool min_norm;       /* the minimum-norm fallback was used */
+        bool min_norm;       /* rank < p: the minimum-norm answer */
         bool fit_intercept;
         par_solver solver;
         par_penalty penalty;

@@ -137,6 +137,32 @@ double par__sum_strided(const double *p, int64_t n, int64_t stride);
 /* Sets OpenBLAS to one thread, once per process (BLAS builds only). */
 void par__blas_single_thread(void);
 
+/* ---- TSQR factors (linalg.c) ------------------------------------------------ */
+
+/* A TSQR factor, the value type "par.linalg.qr_factor" (linalg.c):
+ * dgeqrf's output for a rows x k matrix, column-major (R on and above
+ * the diagonal, reflectors below), its m = min(rows, k) tau's, and for a
+ * tree node (nchild > 0) off[0..nchild], where child c's R starts in the
+ * stacked matrix (off[0] = 0, off[nchild] = rows); a chunk's factor has
+ * nchild = 0 and off[0] = 0. */
+typedef struct par__qr_factor {
+        int64_t rows, k, m;
+        int64_t nchild;
+        int64_t *off;   /* nchild + 1 */
+        double *tau;    /* m */
+        double *a;      /* rows * k */
+} par__qr_factor;
+
+/* A factor with uninitialized tau and a, off zeroed; NULL when memory
+ * runs out or a size is negative. */
+par__qr_factor *par__qr_factor_alloc(int64_t rows, int64_t k, int64_t nchild);
+/* Frees a factor not made into a value; NULL is a no-op. */
+void par__qr_factor_free(par__qr_factor *f);
+/* The factor as a value (takes f; NULL, f freed, when memory runs out). */
+par_value *par__qr_factor_value(par__qr_factor *f);
+/* The factor behind a value, or NULL when v is not one. */
+const par__qr_factor *par__qr_factor_of(const par_value *v);
+
 void par__array_register_ops(void);
 void par__array_register_reduce_ops(void);
 void par__array_register_create_ops(void);

@@ -484,25 +484,25 @@ int par_array_crossprod(par_array *a, par_array *b, const par_agg_opts *opts,
 
 /* ---- TSQR ------------------------------------------------------------------------------- */
 
-/* A factor: dgeqrf's output for a rows x k matrix (reflectors below the
- * diagonal, R on and above it, column-major) with its m = min(rows, k)
- * tau's; a tree node also has off[c] .. off[c+1], the rows of child c's R
- * in the stacked matrix. */
-typedef struct qr_factor {
-        int64_t rows, k, m;
-        int64_t nchild;
-        int64_t *off; /* nchild + 1 */
-        double *tau;
-        double *a;
-} qr_factor;
+/* A factor (par__qr_factor, array/internal.h): dgeqrf's output for a
+ * rows x k matrix with its tau's and, for a tree node, its children's
+ * offsets. The wire (wire/object.c) encodes it, so the tree can span
+ * ranks. */
+typedef par__qr_factor qr_factor;
 
-static void qf_free(void *p)
+void par__qr_factor_free(par__qr_factor *f)
 {
-        qr_factor *f = p;
+        if (!f)
+                return;
         par__free(f->off);
         par__free(f->tau);
         par__free(f->a);
         par__free(f);
+}
+
+static void qf_free(void *p)
+{
+        par__qr_factor_free(p);
 }
 
 static size_t qf_nbytes(const void *p)
@@ -514,13 +514,15 @@ static size_t qf_nbytes(const void *p)
 static const par_object_type qf_type = {"par.linalg.qr_factor", qf_free, qf_nbytes,
                                         NULL};
 
-static const qr_factor *qf_of(const par_value *v)
+const par__qr_factor *par__qr_factor_of(const par_value *v)
 {
         return par_value_object_type(v) == &qf_type ? par_value_object_payload(v) : NULL;
 }
 
-static qr_factor *qf_alloc(int64_t rows, int64_t k, int64_t nchild)
+par__qr_factor *par__qr_factor_alloc(int64_t rows, int64_t k, int64_t nchild)
 {
+        if (rows < 0 || k < 0 || nchild < 0)
+                return NULL;
         qr_factor *f = par__calloc(1, sizeof *f);
         if (!f)
                 return NULL;
@@ -532,10 +534,18 @@ static qr_factor *qf_alloc(int64_t rows, int64_t k, int64_t nchild)
         f->tau = par__malloc(nz(f->m) * sizeof *f->tau);
         f->a = par__malloc(nz(rows * k) * sizeof *f->a);
         if (!f->off || !f->tau || !f->a) {
-                qf_free(f);
+                par__qr_factor_free(f);
                 return NULL;
         }
         return f;
+}
+
+par_value *par__qr_factor_value(par__qr_factor *f)
+{
+        par_value *v = par_value_object(&qf_type, f);
+        if (!v)
+                par__qr_factor_free(f);
+        return v;
 }
 
 #if PAR_HAVE_BLAS
@@ -583,7 +593,7 @@ static int op_qr_part(par_task_ctx *ctx, size_t n, par_value *const *args,
                                      " rows but that of b has %" PRId64
                                      "; chunk a and b alike",
                                      par_task_key(ctx).index, a->rows, b->rows);
-        qr_factor *f = qf_alloc(a->rows, a->cols + (b ? b->cols : 0), 0);
+        qr_factor *f = par__qr_factor_alloc(a->rows, a->cols + (b ? b->cols : 0), 0);
         if (!f)
                 return par_task_fail(ctx, PAR_ENOMEM, "out of memory");
         f->off[0] = 0;
@@ -599,19 +609,19 @@ static int op_qr_combine(par_task_ctx *ctx, size_t n, par_value *const *args,
 {
         int64_t rows = 0, k = -1;
         for (size_t i = 0; i < n; i++) {
-                const qr_factor *c = qf_of(args[i]);
+                const qr_factor *c = par__qr_factor_of(args[i]);
                 if (!c || (k >= 0 && c->k != k))
                         return par_task_fail(ctx, PAR_EINVAL,
                                              "tsqr: malformed factor %zu", i);
                 k = c->k;
                 rows += c->m;
         }
-        qr_factor *f = qf_alloc(rows, k, (int64_t)n);
+        qr_factor *f = par__qr_factor_alloc(rows, k, (int64_t)n);
         if (!f)
                 return par_task_fail(ctx, PAR_ENOMEM, "out of memory");
         int64_t at = 0;
         for (size_t i = 0; i < n; i++) {
-                const qr_factor *c = qf_of(args[i]);
+                const qr_factor *c = par__qr_factor_of(args[i]);
                 f->off[i] = at;
                 /* R: the upper trapezoid of the child's first m rows. */
                 for (int64_t j = 0; j < k; j++)
@@ -628,7 +638,7 @@ static int op_qr_r(par_task_ctx *ctx, size_t n, par_value *const *args,
                    par_value **out)
 {
         (void)n;
-        const qr_factor *f = qf_of(args[0]);
+        const qr_factor *f = par__qr_factor_of(args[0]);
         int64_t want = par_value_int64_of(args[1]);
         if (!f)
                 return par_task_fail(ctx, PAR_EINVAL, "tsqr: malformed factor");
@@ -655,7 +665,7 @@ static int op_qr_r(par_task_ctx *ctx, size_t n, par_value *const *args,
 static int op_qr_q(par_task_ctx *ctx, size_t n, par_value *const *args,
                    par_value **out)
 {
-        const qr_factor *f = qf_of(args[0]);
+        const qr_factor *f = par__qr_factor_of(args[0]);
         if (!f)
                 return par_task_fail(ctx, PAR_EINVAL, "tsqr: malformed factor");
         int64_t mq;
@@ -669,7 +679,7 @@ static int op_qr_q(par_task_ctx *ctx, size_t n, par_value *const *args,
                                              "than its %" PRId64 " columns",
                                              f->rows, f->k);
         } else {
-                const qr_factor *p = qf_of(args[1]);
+                const qr_factor *p = par__qr_factor_of(args[1]);
                 pw = par__nd_of(args[2]);
                 int64_t pos = par_value_int64_of(args[3]);
                 if (!p || !pw || pos < 0 || pos >= p->nchild ||

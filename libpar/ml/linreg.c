@@ -3,7 +3,13 @@
  * in registers for up to four features), merged in a tree with Chan's
  * update, then the p x p normal equations solved on the caller's thread:
  * scaled to unit diagonal, Cholesky (dpotrf/dpotrs) when dpocon finds them
- * well conditioned, else the minimum-norm solution by SVD (dgelsd).
+ * well conditioned. When they are not, squaring X's condition number has
+ * already cost the digits, so an unpenalized fit makes a second pass: TSQR
+ * least squares (par_array_lstsq) of X and y, each centered per chunk with
+ * the first pass's means when there is an intercept; dgelsd on its R gives
+ * the minimum-norm answer when X is rank-deficient. A ridge fit, whose
+ * normal equations are as well conditioned as lambda makes them, keeps
+ * the minimum-norm solve of those equations (dgelsd).
  * Prediction is a per-chunk map; the score one more pass of moments over
  * [y, residual]. */
 #include <inttypes.h>
@@ -11,6 +17,7 @@
 #include <stdio.h>
 
 #include "ml/internal.h"
+#include "par/linalg.h"
 #include "par_config.h"
 
 #if PAR_HAVE_BLAS
@@ -198,9 +205,39 @@ static int op_r2_part(par_task_ctx *ctx, size_t n, par_value *const *args,
         return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
 }
 
+/* (chunk, means blob) -> the chunk less its column means, contiguous, of
+ * the same ndim: the centered X or y of the QR fallback. */
+static int op_center(par_task_ctx *ctx, size_t n, par_value *const *args,
+                     par_value **out)
+{
+        (void)n;
+        const par__nd *x = par__nd_of(args[0]);
+        size_t len = 0;
+        const char *b = par_value_bytes(args[1], &len);
+        if (!x || !b || len != (size_t)x->cols * sizeof(double))
+                return par_task_fail(ctx, PAR_EINVAL,
+                                     "fit: chunk %" PRId64 " does not match the "
+                                     "means it is centered with",
+                                     par_task_key(ctx).index);
+        par__nd *r = par__nd_alloc(x->ndim, x->rows, x->cols);
+        if (!r)
+                return par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+        for (int64_t j = 0; j < x->cols; j++) {
+                double mu;
+                memcpy(&mu, b + (size_t)j * sizeof mu, sizeof mu);
+                const double *s = x->data + j * x->cs;
+                double *d = r->data + j * x->rows;
+                for (int64_t i = 0; i < x->rows; i++)
+                        d[i] = s[i * x->rs] - mu;
+        }
+        *out = par__nd_finish(r);
+        return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+}
+
 void par__ml_register_ops(void)
 {
         par_op_register("par.ml.linreg_part", op_linreg_part, NULL);
+        par_op_register("par.ml.center", op_center, NULL);
         par_op_register("par.ml.linear_predict", op_predict, NULL);
         par_op_register("par.ml.r2_part", op_r2_part, NULL);
         par__glm_register_ops();
@@ -295,9 +332,11 @@ void par_linear_regression_clear(par_linear_regression *m)
 
 #if PAR_HAVE_BLAS
 /* Solves A beta = b (p x p, symmetric positive semi-definite, row-major =
- * column-major). Fills beta, *rank, *rcond, *min_norm. */
+ * column-major). Fills beta, *rank, *rcond, *min_norm. With `qr`, returns 1
+ * instead of falling back to the SVD of A when A is ill-conditioned: the
+ * caller then solves by QR of the data (only *rcond is set). */
 static int solve_normal(int64_t p, const double *A, const double *b, double tau,
-                        bool require_full_rank, double *beta, int *rank,
+                        bool require_full_rank, bool qr, double *beta, int *rank,
                         double *rcond, bool *min_norm, par_error *err)
 {
         lapack_int n = (lapack_int)p;
@@ -336,6 +375,9 @@ static int solve_normal(int64_t p, const double *A, const double *b, double tau,
                 if (info != 0)
                         rc = par__errorf(err, PAR_EINVAL,
                                          "fit: dpotrs failed (info %d)", (int)info);
+        } else if (qr) {
+                rc = 1;
+                goto done;
         } else {
                 if (require_full_rank) {
                         rc = par__errorf(err, PAR_EINVAL,
@@ -387,6 +429,73 @@ done:
 #endif
 
 #if PAR_HAVE_BLAS
+/* The array a with `mean` (a->cols numbers) taken from every row, chunk by
+ * chunk (par.ml.center). */
+static int center_array(par_array *a, const double *mean, par_array **out,
+                        par_error *err)
+{
+        int64_t k = a->cols;
+        par_value *mv = par_value_blob(mean, (size_t)k * sizeof *mean);
+        if (!mv)
+                return PAR__ENOMEM(err, "fit");
+        char name[128];
+        uint64_t h = par__value_token(mv, par__hash_bytes(a->name, strlen(a->name),
+                                                          0x6365u));
+        par__array_token("center", h, name, sizeof name);
+        par_graph *g = par_graph_new();
+        int rc = g ? 0 : PAR__ENOMEM(err, "fit");
+        for (int64_t i = 0; i < a->nchunks && rc == 0; i++)
+                rc = par_graph_add(g, par_key_make(name, i), "par.ml.center", 2,
+                                   (par_arg[]){par_arg_key(a->name, i), par_arg_value(mv)},
+                                   err);
+        par_value_release(mv);
+        if (rc < 0) {
+                par_graph_free(g);
+                return rc;
+        }
+        return par__array_new(g, name, a->ndim, k, a->nchunks, a->chunk_rows, 1,
+                              &a->layer, out, err);
+}
+
+/* The second pass for ill-conditioned normal equations: TSQR least
+ * squares of X and y (centered with the first pass's means `mean`, p + 1
+ * numbers, when `centered`): backward stable in X itself, where the normal
+ * equations square its condition number. Numpy's cutoff (singular values
+ * of X below eps * max(n, p) times the largest count as zero) gives the
+ * rank and, below p, the minimum-norm answer. Fills beta (p) and *rank. */
+static int fit_qr(par_client *c, par_array *X, par_array *y, const double *mean,
+                  bool centered, int split_every, double *beta, int *rank,
+                  par_error *err)
+{
+        par_array *xa = X, *ya = y;
+        int rc = 0;
+        if (centered) {
+                xa = ya = NULL;
+                rc = center_array(X, mean, &xa, err);
+                if (rc == 0)
+                        rc = center_array(y, mean + X->cols, &ya, err);
+        }
+        par_lstsq_result res = {0};
+        if (rc == 0)
+                rc = par_array_lstsq(c, xa, ya,
+                                     &(par_lstsq_opts){.split_every = split_every}, &res,
+                                     err);
+        if (centered) {
+                par_array_release(xa);
+                par_array_release(ya);
+        }
+        if (rc < 0)
+                return rc;
+        if (res.k != X->cols || res.m != 1) {
+                par_lstsq_result_clear(&res);
+                return par__errorf(err, PAR_EINVAL, "fit: malformed least squares");
+        }
+        memcpy(beta, res.x, (size_t)res.k * sizeof *beta);
+        *rank = res.rank;
+        par_lstsq_result_clear(&res);
+        return 0;
+}
+
 static int fit_iterative(par_client *c, const par__glm_spec *spec, par_array *X,
                          par_array *y, par_linear_regression *m, par_error *err)
 {
@@ -495,9 +604,31 @@ int par_linear_regression_fit(par_client *c, const par_linear_regression_opts *o
         int rank = 0;
         double rcond = 0;
         bool min_norm = false;
+        /* Unpenalized: past the Cholesky's reach, QR of the data. */
+        bool qr = spec.lambda == 0;
         if (rc == 0)
-                rc = solve_normal(p, A, b, o.rcond, o.require_full_rank, beta, &rank,
-                                  &rcond, &min_norm, err);
+                rc = solve_normal(p, A, b, o.rcond, o.require_full_rank, qr, beta,
+                                  &rank, &rcond, &min_norm, err);
+        if (rc == 1) {
+                rc = fit_qr(c, X, y, mo.mean, centered, o.split_every, beta, &rank,
+                            err);
+                min_norm = rc == 0 && rank < p;
+                if (rc == 0 && min_norm && o.require_full_rank)
+                        rc = par__errorf(err, PAR_EINVAL,
+                                         "fit: X is rank-deficient (rank %d of %"
+                                         PRId64 " columns; reciprocal condition of "
+                                         "the normal equations %.3g < %.3g); remove "
+                                         "collinear columns, or allow the "
+                                         "minimum-norm solution",
+                                         rank, p, rcond, o.rcond);
+                for (int64_t j = 0; rc == 0 && j < p; j++)
+                        if (!isfinite(beta[j]))
+                                rc = par__errorf(err, PAR_EINVAL,
+                                                 "fit: coefficient %" PRId64
+                                                 " is not finite; the data are "
+                                                 "too ill-conditioned",
+                                                 j);
+        }
         double intercept = 0;
         if (rc == 0 && centered) {
                 intercept = mo.mean[p];

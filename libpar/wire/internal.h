@@ -22,7 +22,8 @@ enum par__wire_tag {
         PAR__WTAG_LIST = 6,
         PAR__WTAG_COLUMN = 16,
         PAR__WTAG_TABLE = 17,
-        PAR__WTAG_NDARRAY = 18
+        PAR__WTAG_NDARRAY = 18,
+        PAR__WTAG_QR_FACTOR = 19 /* TSQR's par.linalg.qr_factor */
 };
 
 /* ---- writing ---------------------------------------------------------------- */
@@ -51,7 +52,8 @@ int par__wput_big(par__wbuf *b, const void *p, size_t n, par_error *err);
 /* Appends the tagged encoding of v. `depth` is the nesting so far. */
 int par__wire_put_value(par__wbuf *b, const par_value *v, int depth,
                         par_error *err);
-/* The object types (columns, tables, ndarrays): -> PAR_ENOTSUP for others. */
+/* The object types (columns, tables, ndarrays, TSQR factors): ->
+ * PAR_ENOTSUP for others. */
 int par__wire_put_object(par__wbuf *b, const par_value *v, int depth,
                          par_error *err);
 

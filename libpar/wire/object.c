@@ -1,5 +1,5 @@
 /* The object values on the wire: columns (Arrow layout), tables of named
- * columns, and ndarray chunks. Numeric buffers are copied with one memcpy
+ * columns, ndarray chunks and TSQR's factors. Numeric buffers are copied with one memcpy
  * each way: moving partitions between ranks runs at memory speed. */
 #include <inttypes.h>
 
@@ -191,6 +191,25 @@ static int put_ndarray(par__wbuf *b, const par_value *v, par_error *err)
         return 0;
 }
 
+/* u64 rows, u64 k, u64 nchild, i64 off[nchild + 1], f64 tau[m],
+ * f64 a[rows * k] (column-major, as the factor holds it). */
+static int put_qr_factor(par__wbuf *b, const par__qr_factor *f, par_error *err)
+{
+        int rc = par__wbuf_reserve(b, 25, err);
+        if (rc < 0)
+                return rc;
+        par__wput_u8(b, PAR__WTAG_QR_FACTOR, err);
+        par__wput_u64(b, (uint64_t)f->rows, err);
+        par__wput_u64(b, (uint64_t)f->k, err);
+        par__wput_u64(b, (uint64_t)f->nchild, err);
+        rc = par__wbuf_put(b, f->off, (size_t)(f->nchild + 1) * 8, err);
+        if (rc == 0 && f->m)
+                rc = par__wbuf_put(b, f->tau, (size_t)f->m * 8, err);
+        if (rc == 0 && f->rows && f->k)
+                rc = par__wput_big(b, f->a, (size_t)f->rows * (size_t)f->k * 8, err);
+        return rc;
+}
+
 int par__wire_put_object(par__wbuf *b, const par_value *v, int depth,
                          par_error *err)
 {
@@ -202,11 +221,14 @@ int par__wire_put_object(par__wbuf *b, const par_value *v, int depth,
                 return put_table(b, t, depth, err);
         if (par_value_is_ndarray(v))
                 return put_ndarray(b, v, err);
+        const par__qr_factor *f = par__qr_factor_of(v);
+        if (f)
+                return put_qr_factor(b, f, err);
         const par_object_type *type = par_value_object_type(v);
         return par__errorf(err, PAR_ENOTSUP,
                            "wire: cannot encode an object of type '%s' "
-                           "(the wire carries par.column, par.table and "
-                           "par.ndarray objects)",
+                           "(the wire carries par.column, par.table, "
+                           "par.ndarray and par.linalg.qr_factor objects)",
                            type && type->name ? type->name : "(unnamed)");
 }
 
@@ -458,6 +480,67 @@ static int get_ndarray(par__wreader *r, par_value **out)
         return *out ? 0 : PAR__ENOMEM(r->err, "decoding an ndarray");
 }
 
+/* A TSQR factor: the sizes checked against what follows before anything
+ * is allocated, the offsets checked as the tree makes them (0 first, never
+ * decreasing, the last = rows for a node; just 0 for a chunk). */
+static int get_qr_factor(par__wreader *r, par_value **out)
+{
+        uint64_t rows, k, nchild;
+        const uint8_t *po, *pt, *pa;
+        size_t at = r->pos;
+        int rc;
+        if ((rc = par__wget_u64(r, &rows, "the factor's rows")) < 0 ||
+            (rc = par__wget_u64(r, &k, "the factor's columns")) < 0)
+                return rc;
+        size_t left = par__wleft(r) / 8;
+        uint64_t m = rows < k ? rows : k;
+        if (rows > INT32_MAX || k > INT32_MAX || (k && rows > left / k) ||
+            rows * k + m > left)
+                return par__wire_fail(r, at, "a factor of %" PRIu64 " x %"
+                                      PRIu64 " doubles needs more than the "
+                                      "%zu bytes that follow", rows, k,
+                                      par__wleft(r));
+        size_t oat = r->pos;
+        size_t nc;
+        if ((rc = par__wget_count(r, 8, &nc, "the factor's child count")) < 0)
+                return rc;
+        nchild = nc;
+        if ((rc = par__wget_bytes(r, (nc + 1) * 8, &po, "the factor's offsets")) < 0)
+                return rc;
+        int64_t prev = load_i64(po);
+        if (prev != 0)
+                return par__wire_fail(r, oat + 8, "expected the factor's first "
+                                      "offset to be 0, found %" PRId64, prev);
+        for (size_t i = 1; i <= nc; i++) {
+                int64_t x = load_i64(po + i * 8);
+                if (x < prev || (uint64_t)x > rows)
+                        return par__wire_fail(r, oat + 8 + i * 8, "expected "
+                                              "offset %zu of the factor in [%"
+                                              PRId64 ", %" PRIu64 "], found %"
+                                              PRId64, i, prev, rows, x);
+                prev = x;
+        }
+        if (nc && (uint64_t)prev != rows)
+                return par__wire_fail(r, oat + 8 + nc * 8, "expected the "
+                                      "factor's last offset to be its %" PRIu64
+                                      " rows, found %" PRId64, rows, prev);
+        if ((rc = par__wget_bytes(r, (size_t)m * 8, &pt, "the factor's tau")) < 0 ||
+            (rc = par__wget_bytes(r, (size_t)(rows * k) * 8, &pa,
+                                  "the factor's values")) < 0)
+                return rc;
+        par__qr_factor *f = par__qr_factor_alloc((int64_t)rows, (int64_t)k,
+                                                 (int64_t)nchild);
+        if (!f)
+                return PAR__ENOMEM(r->err, "decoding a TSQR factor");
+        memcpy(f->off, po, (nc + 1) * 8);
+        if (m)
+                memcpy(f->tau, pt, (size_t)m * 8);
+        if (rows && k)
+                memcpy(f->a, pa, (size_t)(rows * k) * 8);
+        *out = par__qr_factor_value(f);
+        return *out ? 0 : PAR__ENOMEM(r->err, "decoding a TSQR factor");
+}
+
 int par__wire_get_object(par__wreader *r, uint8_t tag, size_t at, int depth,
                          par_value **out)
 {
@@ -467,6 +550,8 @@ int par__wire_get_object(par__wreader *r, uint8_t tag, size_t at, int depth,
                 return get_column_body(r, depth, out);
         case PAR__WTAG_TABLE:
                 return get_table(r, at, depth, out);
+        case PAR__WTAG_QR_FACTOR:
+                return get_qr_factor(r, out);
         default:
                 return get_ndarray(r, out);
         }

@@ -453,10 +453,11 @@ int par__wire_get_value(par__wreader *r, int depth, par_value **out)
         case PAR__WTAG_COLUMN:
         case PAR__WTAG_TABLE:
         case PAR__WTAG_NDARRAY:
+        case PAR__WTAG_QR_FACTOR:
                 return par__wire_get_object(r, tag, at, depth, out);
         default:
                 return par__wire_fail(r, at, "expected a value tag (0-6 or "
-                                      "16-18), found %u", tag);
+                                      "16-19), found %u", tag);
         }
 }
 

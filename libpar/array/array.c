@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "array/internal.h"
+#include "backend/backend.h"
 #include "frame/internal.h"
 
 /* ---- the chunk object ------------------------------------------------------------ */
@@ -953,8 +954,10 @@ static int compute_chunks(par_client *c, par_array *a, par_value **vals,
         par__free(keys);
         for (int64_t i = 0; i < a->nchunks && rc == 0; i++) {
                 const par__nd *nd = par__nd_of(vals[i]);
-                if (!nd || nd->cols != a->cols || (a->chunk_rows[i] >= 0 &&
-                                                  nd->rows != a->chunk_rows[i])) {
+                int64_t rows = nd ? nd->rows : -1;
+                bool remote = par__remote_rows(vals[i], &rows);
+                if ((!nd && !remote) || (nd && nd->cols != a->cols) ||
+                    (a->chunk_rows[i] >= 0 && rows != a->chunk_rows[i])) {
                         char k[160];
                         par_key_format(par_key_make(a->name, i), k, sizeof k);
                         rc = par__errorf(err, PAR_EINVAL,
@@ -1027,15 +1030,20 @@ int par_array_persist(par_client *c, par_array *a, par_array **out, par_error *e
         size_t n = (size_t)a->nchunks;
         par_value **vals = par__calloc(n, sizeof *vals);
         int64_t *lens = par__calloc(n, sizeof *lens);
+        /* A remote backend (MPI) keeps the chunks where they were made and
+         * gives remote values (backend/backend.h) in their place. */
+        par__persist_scope(true);
         int rc = vals && lens ? compute_chunks(c, a, vals, err)
                               : PAR__ENOMEM(err, "persisting an array");
+        par__persist_scope(false);
         par_graph *g = NULL;
         if (rc == 0 && !(g = par_graph_new()))
                 rc = PAR__ENOMEM(err, "persisting an array");
         /* The persisted array keeps the chunk keys: they stand for the same
          * chunks, now held as values. */
         for (size_t i = 0; i < n && rc == 0; i++) {
-                lens[i] = par__nd_of(vals[i])->rows;
+                if (!par__remote_rows(vals[i], &lens[i]))
+                        lens[i] = par__nd_of(vals[i])->rows;
                 rc = par_graph_add(g, par_key_make(a->name, (int64_t)i), "par.identity", 1,
                                    (par_arg[]){par_arg_value(vals[i])}, err);
         }

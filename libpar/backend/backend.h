@@ -56,4 +56,35 @@ struct par__backend {
 /* The local backend: the client's executor runs everything. */
 int par__backend_local_new(par_client *c, par__backend **out, par_error *err);
 
+/* Persisting on a remote backend (mpi.c). Between par__persist_scope(true)
+ * and (false), runs on this thread ask the backend to keep the requested
+ * values where they were made; a backend that can (MPI) then returns a
+ * *remote value* for each, a small object ("par.remote") naming the rank
+ * and its store entry; the local backend ignores the scope. A graph that
+ * has a remote value as a literal argument runs that task on its rank,
+ * which reads the value from its store. The stores live until the client
+ * is freed. */
+void par__persist_scope(bool on);
+bool par__persist_scoped(void);
+/* True if v is a remote value; *rows gets its partition's length (rows of
+ * a table or ndarray, else -1). */
+bool par__remote_rows(const par_value *v, int64_t *rows);
+
+/* A remote value's payload: the rank whose store holds it, under the key
+ * and run id that made it there. */
+typedef struct par__remote {
+        int rank;
+        uint64_t run;
+        char *name;
+        int64_t index;
+        int64_t rows;  /* partition length, or -1 */
+        int64_t bytes; /* what the rank holds, as par_value_nbytes */
+} par__remote;
+
+/* The payload of a remote value, or NULL if v is not one. */
+const par__remote *par__remote_of(const par_value *v);
+/* A new remote value (copies key.name); NULL when memory runs out. */
+par_value *par__remote_new(int rank, uint64_t run, par_key key, int64_t rows,
+                           int64_t bytes);
+
 #endif

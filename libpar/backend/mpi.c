@@ -9,11 +9,91 @@
  * then receives the requested values and one status per worker. */
 #include "par_config.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "backend/backend.h"
 #include "par/mpi.h"
+
+/* ---- remote values (persist) --------------------------------------------- */
+
+static _Thread_local bool persisting;
+
+void par__persist_scope(bool on)
+{
+        persisting = on;
+}
+
+bool par__persist_scoped(void)
+{
+        return persisting;
+}
+
+static void remote_free(void *p)
+{
+        par__remote *r = p;
+        par__free(r->name);
+        par__free(r);
+}
+
+static size_t remote_nbytes(const void *p)
+{
+        const par__remote *r = p;
+        return sizeof *r + strlen(r->name) + 1;
+}
+
+static int remote_format(const void *p, char *buf, size_t size)
+{
+        const par__remote *r = p;
+        return snprintf(buf, size, "<remote: rank %d, ('%s', %" PRId64 "), %"
+                        PRId64 " rows, %" PRId64 " bytes>", r->rank, r->name,
+                        r->index, r->rows, r->bytes);
+}
+
+static const par_object_type remote_type = {
+        .name = "par.remote",
+        .free = remote_free,
+        .nbytes = remote_nbytes,
+        .format = remote_format,
+};
+
+const par__remote *par__remote_of(const par_value *v)
+{
+        return v && par_value_object_type(v) == &remote_type
+                       ? par_value_object_payload(v)
+                       : NULL;
+}
+
+bool par__remote_rows(const par_value *v, int64_t *rows)
+{
+        const par__remote *r = par__remote_of(v);
+        if (r && rows)
+                *rows = r->rows;
+        return r != NULL;
+}
+
+par_value *par__remote_new(int rank, uint64_t run, par_key key, int64_t rows,
+                           int64_t bytes)
+{
+        par__remote *r = par__calloc(1, sizeof *r);
+        size_t n = strlen(key.name) + 1;
+        if (!r || !(r->name = par__malloc(n))) {
+                par__free(r);
+                return NULL;
+        }
+        memcpy(r->name, key.name, n);
+        r->rank = rank;
+        r->run = run;
+        r->index = key.index;
+        r->rows = rows;
+        r->bytes = bytes;
+        par_value *v = par_value_object(&remote_type, r);
+        if (!v)
+                remote_free(r);
+        return v;
+}
 
 #if !PAR_HAVE_MPI
 
@@ -53,6 +133,7 @@ typedef struct mpi_job {
         par_value **out;
         par_future **futs;  /* launches: finished when done */
         par_key *fkeys;
+        bool keep;          /* persist: keep the values where made */
         int rc;
         par_error err;
         par__event done;    /* runs: set when done */
@@ -123,6 +204,7 @@ static int place(const mpi_backend *mb, const par_graph *g, const par__plan *p,
                  placement *pl, par_error *err)
 {
         size_t n = g->ntasks, m = n ? n : 1;
+        int rc;
         pl->n = n;
         pl->order = par__malloc(m * sizeof *pl->order);
         pl->rank = par__malloc(m * sizeof *pl->rank);
@@ -178,14 +260,36 @@ static int place(const mpi_backend *mb, const par_graph *g, const par__plan *p,
                 uint32_t t = pl->order[head++];
                 const par__task *task = &g->tasks[t];
                 uint32_t home = home_rank(mb, g, span, t), best = 0, r = home;
+                int pin = 0; /* the rank of its remote literals */
                 for (uint32_t a = task->arg0; a < task->arg0 + task->nargs; a++)
                         if (!g->args[a].value) {
                                 uint32_t c = ++cnt[pl->rank[p->argdep[a]]];
                                 best = c > best ? c : best;
+                        } else if (par__remote_of(g->args[a].value)) {
+                                int pr = par__remote_of(g->args[a].value)->rank;
+                                if (pr < 1 || pr >= mb->size ||
+                                    (pin && pin != pr)) {
+                                        pin = -1;
+                                        break;
+                                }
+                                pin = pr;
                         }
+                if (pin < 0) {
+                        char k[160];
+                        par_key_format(par_key_make(g->names.str[task->name],
+                                                    task->index), k, sizeof k);
+                        rc = par__errorf(err, PAR_EINVAL,
+                                         "MPI backend: task %s reads persisted "
+                                         "values of more than one rank (or of "
+                                         "a rank this client does not have)",
+                                         k);
+                        goto fail;
+                }
                 if (best && cnt[home] != best)
                         for (r = 1; cnt[r] != best; r++)
                                 ;
+                if (pin)
+                        r = (uint32_t)pin;
                 uint32_t wv = 0;
                 for (uint32_t a = task->arg0; a < task->arg0 + task->nargs; a++) {
                         if (g->args[a].value)
@@ -211,13 +315,18 @@ nomem:
         par__free(cnt);
         par__free(span);
         return PAR__ENOMEM(err, "placing a graph's tasks on ranks");
+fail:
+        par__free(indeg);
+        par__free(cnt);
+        par__free(span);
+        return rc;
 }
 
 /* ---- shipping ------------------------------------------------------------ */
 
 /* The run message for rank r (see mpi_worker.c: run_setup). */
 static int run_message(mpi_backend *mb, par__mpi_tasks *tw,
-                       const placement *pl, uint32_t r, uint64_t id,
+                       const placement *pl, uint32_t r, uint64_t id, bool keep,
                        par__wbuf *b, par_error *err)
 {
         par__wbuf wv = {0}, nv = {0}, sv = {0};
@@ -229,7 +338,9 @@ static int run_message(mpi_backend *mb, par__mpi_tasks *tw,
                 if (pl->rank[t] != r)
                         continue;
                 uint32_t nsend = 0;
-                if (pl->wanted[t] && (rc = par__mpi_put_u32(&sv, 0, err)) == 0)
+                if (pl->wanted[t] &&
+                    (rc = par__mpi_put_u32(&sv, keep ? PAR__MPI_KEEP : 0,
+                                           err)) == 0)
                         nsend++;
                 for (uint32_t c = pl->cons0[t]; c < pl->cons0[t + 1] && rc == 0;
                      c++) {
@@ -292,6 +403,7 @@ typedef struct collect {
         uint64_t id;
         par_value **val; /* task -> received value */
         bool *done;      /* rank -> status came */
+        bool keep;       /* persist: values came as [rows, bytes] */
         int ndone;
         int rc;
         par_error err;
@@ -328,6 +440,25 @@ static int take_values(const par_graph *g, collect *cl, par__mpi_msg *m,
                                            "MPI backend: rank %d sent a value "
                                            "for key %s, which was not asked "
                                            "for", m->src, key.name);
+                }
+                if (cl->keep) {
+                        /* The rank kept the value; it sent its summary. */
+                        par_value *s0 = par_value_list_item(v, 0);
+                        par_value *s1 = par_value_list_item(v, 1);
+                        par_value *ref = NULL;
+                        if (s0 && s1 && par_value_type(s0) == PAR_TYPE_INT64 &&
+                            par_value_type(s1) == PAR_TYPE_INT64)
+                                ref = par__remote_new(m->src, cl->id, key,
+                                                      par_value_int64_of(s0),
+                                                      par_value_int64_of(s1));
+                        par_value_release(v);
+                        if (!ref)
+                                return par__errorf(err, PAR_EPARSE,
+                                                   "MPI backend: rank %d kept "
+                                                   "key %s but its summary is "
+                                                   "not [rows, bytes]",
+                                                   m->src, key.name);
+                        v = ref;
                 }
                 par_value_release(cl->val[t]);
                 cl->val[t] = v;
@@ -392,7 +523,8 @@ static int collect_run(mpi_backend *mb, const par_graph *g, collect *cl)
 
 /* Runs one computation across the ranks. */
 static int drive(mpi_backend *mb, const par_graph *g, size_t nkeys,
-                 const par_key *keys, par_value **out, par_error *err)
+                 const par_key *keys, par_value **out, bool keep,
+                 par_error *err)
 {
         for (size_t i = 0; i < nkeys; i++)
                 out[i] = NULL;
@@ -406,7 +538,7 @@ static int drive(mpi_backend *mb, const par_graph *g, size_t nkeys,
                 return rc;
         uint64_t t1 = par_now_ns();
         placement pl = {0};
-        collect cl = {.id = ++mb->run_id};
+        collect cl = {.id = ++mb->run_id, .keep = keep};
         par_error_clear(&cl.err);
         cl.val = par__calloc(g->ntasks ? g->ntasks : 1, sizeof *cl.val);
         cl.done = par__calloc((size_t)mb->size, sizeof *cl.done);
@@ -419,7 +551,8 @@ static int drive(mpi_backend *mb, const par_graph *g, size_t nkeys,
         int r = 1;
         for (; rc == 0 && r < mb->size; r++) {
                 par__wbuf b = {0};
-                rc = run_message(mb, &tw, &pl, (uint32_t)r, cl.id, &b, err);
+                rc = run_message(mb, &tw, &pl, (uint32_t)r, cl.id, keep, &b,
+                                 err);
                 if (rc == 0)
                         rc = par__mpi_isend(&mb->out, mb->comm, &b, r,
                                             PAR__MPI_TAG_CTRL, err);
@@ -435,8 +568,8 @@ static int drive(mpi_backend *mb, const par_graph *g, size_t nkeys,
                         cl.done[k] = true;
                         cl.ndone++;
                 }
-                par_error keep = err ? *err : (par_error){0};
-                collect_fail(mb, &cl, rc, &keep);
+                par_error why = err ? *err : (par_error){0};
+                collect_fail(mb, &cl, rc, &why);
         }
         uint64_t t3 = par_now_ns();
         int crc = cl.done ? collect_run(mb, g, &cl) : 0;
@@ -509,7 +642,8 @@ static void *driver_main(void *arg)
                 if (!j)
                         break;
                 par_error_clear(&j->err);
-                j->rc = drive(mb, j->g, j->nkeys, j->keys, j->out, &j->err);
+                j->rc = drive(mb, j->g, j->nkeys, j->keys, j->out, j->keep,
+                              &j->err);
                 job_finish(mb, j);
         }
         for (int r = 1; r < mb->size; r++)
@@ -535,7 +669,8 @@ static int mpi_run(par__backend *b, const par_graph *g, size_t nkeys,
                    const par_key *keys, par_value **out, par_error *err)
 {
         mpi_backend *mb = (mpi_backend *)b;
-        mpi_job j = {.g = g, .nkeys = nkeys, .keys = keys, .out = out};
+        mpi_job j = {.g = g, .nkeys = nkeys, .keys = keys, .out = out,
+                     .keep = par__persist_scoped()};
         par__event_init(&j.done);
         enqueue(mb, &j);
         par__event_wait(&j.done);

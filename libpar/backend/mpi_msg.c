@@ -3,6 +3,7 @@
 #include "par_config.h"
 
 #if PAR_HAVE_MPI
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <time.h>
@@ -457,6 +458,24 @@ int par__mpi_tasks_add(par__mpi_tasks *tw, uint32_t t, par_error *err)
                 rc = par__wbuf_put(b, &kind, 1, err);
                 if (rc < 0)
                         break;
+                const par__remote *rv = par__remote_of(ga->value);
+                if (rv) {
+                        /* A persisted value: the rank reads its store. */
+                        uint32_t len = (uint32_t)strlen(rv->name) + 1;
+                        kind = 2;
+                        b->len--;
+                        rc = par__wbuf_put(b, &kind, 1, err);
+                        if (rc == 0)
+                                rc = par__mpi_put_u64(b, rv->run, err);
+                        if (rc == 0)
+                                rc = par__mpi_put_u32(b, len, err);
+                        if (rc == 0)
+                                rc = par__wbuf_put(b, rv->name, len, err);
+                        if (rc == 0)
+                                rc = par__mpi_put_u64(b, (uint64_t)rv->index,
+                                                      err);
+                        continue;
+                }
                 if (ga->value) {
                         rc = par__wire_encode_value(b, ga->value, err);
                         continue;
@@ -495,7 +514,8 @@ static int tasks_bad(par__mpi_rd *r, const char *what, par_error *err)
 }
 
 static int read_tasks(par__mpi_rd *r, par_graph *g, const char **names,
-                      uint32_t nnames, par_error *err)
+                      uint32_t nnames, const par__mpi_store *store, int rank,
+                      par_error *err)
 {
         uint32_t nt = par__mpi_get_u32(r);
         par_arg small[16], *args = small;
@@ -538,6 +558,35 @@ static int read_tasks(par__mpi_rd *r, par_graph *g, const char **names,
                                         break;
                                 continue;
                         }
+                        if (kind && *kind == 2) {
+                                uint64_t run = par__mpi_get_u64(r);
+                                uint32_t len = par__mpi_get_u32(r);
+                                const uint8_t *s = par__mpi_get_bytes(r, len);
+                                int64_t ix = (int64_t)par__mpi_get_u64(r);
+                                if (r->bad || !s || len == 0 ||
+                                    memchr(s, '\0', len) != s + len - 1) {
+                                        rc = tasks_bad(r, "a remote value", err);
+                                        break;
+                                }
+                                par_key k = par_key_make((const char *)s, ix);
+                                par_value *v = store ? par__mpi_store_get(store,
+                                                                          run, k)
+                                                     : NULL;
+                                if (!v) {
+                                        rc = par__errorf(err, PAR_ESTATE,
+                                                         "rank %d: task %s "
+                                                         "reads persisted "
+                                                         "('%s', %" PRId64 ") "
+                                                         "of run %" PRIu64
+                                                         ", which this rank "
+                                                         "does not hold",
+                                                         rank, names[name],
+                                                         k.name, ix, run);
+                                        break;
+                                }
+                                args[got] = par_arg_value(par_value_retain(v));
+                                continue;
+                        }
                         uint32_t kn = par__mpi_get_u32(r);
                         int64_t ki = (int64_t)par__mpi_get_u64(r);
                         if (!kind || *kind != 1 || r->bad || kn >= nnames) {
@@ -558,7 +607,8 @@ static int read_tasks(par__mpi_rd *r, par_graph *g, const char **names,
         return rc;
 }
 
-int par__mpi_tasks_read(par__mpi_rd *r, par_graph **out, par_error *err)
+int par__mpi_tasks_read(par__mpi_rd *r, const par__mpi_store *store, int rank,
+                        par_graph **out, par_error *err)
 {
         uint32_t nn = par__mpi_get_u32(r);
         if (r->bad || nn > (r->n - r->pos) / 5)
@@ -574,7 +624,7 @@ int par__mpi_tasks_read(par__mpi_rd *r, par_graph **out, par_error *err)
                 names[i] = (const char *)s;
         }
         if (rc == 0)
-                rc = read_tasks(r, g, names, nn, err);
+                rc = read_tasks(r, g, names, nn, store, rank, err);
         par__free(names);
         if (rc < 0) {
                 par_graph_free(g);
@@ -582,6 +632,97 @@ int par__mpi_tasks_read(par__mpi_rd *r, par_graph **out, par_error *err)
         }
         *out = g;
         return 0;
+}
+
+/* ---- the store of persisted values ---------------------------------------- */
+
+static uint64_t kept_hash(uint64_t run, par_key key)
+{
+        uint64_t h = 1469598103934665603ull ^ run;
+        for (const char *c = key.name; *c; c++)
+                h = (h ^ (uint8_t)*c) * 1099511628211ull;
+        h = (h ^ (uint64_t)key.index) * 1099511628211ull;
+        return h ^ (h >> 29);
+}
+
+static bool kept_is(const par__mpi_kept *e, uint64_t run, par_key key)
+{
+        return e->run == run && e->index == key.index &&
+               strcmp(e->name, key.name) == 0;
+}
+
+par_value *par__mpi_store_get(const par__mpi_store *s, uint64_t run,
+                              par_key key)
+{
+        if (!s->nslot)
+                return NULL;
+        size_t mask = s->nslot - 1;
+        for (size_t i = kept_hash(run, key) & mask; s->slot[i]; i = (i + 1) & mask)
+                if (kept_is(&s->e[s->slot[i] - 1], run, key))
+                        return s->e[s->slot[i] - 1].v;
+        return NULL;
+}
+
+static int store_rehash(par__mpi_store *s, par_error *err)
+{
+        size_t ns = s->nslot ? s->nslot * 2 : 64;
+        uint32_t *slot = par__calloc(ns, sizeof *slot);
+        if (!slot)
+                return PAR__ENOMEM(err, "growing a rank's persisted values");
+        for (size_t k = 0; k < s->n; k++) {
+                par__mpi_kept *e = &s->e[k];
+                size_t i = kept_hash(e->run, par_key_make(e->name, e->index)) &
+                           (ns - 1);
+                while (slot[i])
+                        i = (i + 1) & (ns - 1);
+                slot[i] = (uint32_t)k + 1;
+        }
+        par__free(s->slot);
+        s->slot = slot;
+        s->nslot = ns;
+        return 0;
+}
+
+int par__mpi_store_put(par__mpi_store *s, uint64_t run, par_key key,
+                       par_value *v, par_error *err)
+{
+        if (par__mpi_store_get(s, run, key))
+                return 0; /* the same run and key: the same value */
+        if ((s->n + 1) * 2 > s->nslot) {
+                int rc = store_rehash(s, err);
+                if (rc < 0)
+                        return rc;
+        }
+        if (s->n == s->cap) {
+                size_t nc = s->cap ? s->cap * 2 : 32;
+                par__mpi_kept *ne = par__realloc(s->e, nc * sizeof *ne);
+                if (!ne)
+                        return PAR__ENOMEM(err, "keeping a persisted value");
+                s->e = ne;
+                s->cap = nc;
+        }
+        size_t len = strlen(key.name) + 1;
+        char *name = par__malloc(len);
+        if (!name)
+                return PAR__ENOMEM(err, "keeping a persisted value");
+        memcpy(name, key.name, len);
+        s->e[s->n] = (par__mpi_kept){run, name, key.index, par_value_retain(v)};
+        size_t i = kept_hash(run, key) & (s->nslot - 1);
+        while (s->slot[i])
+                i = (i + 1) & (s->nslot - 1);
+        s->slot[i] = (uint32_t)++s->n;
+        return 0;
+}
+
+void par__mpi_store_free(par__mpi_store *s)
+{
+        for (size_t k = 0; k < s->n; k++) {
+                par__free(s->e[k].name);
+                par_value_release(s->e[k].v);
+        }
+        par__free(s->e);
+        par__free(s->slot);
+        *s = (par__mpi_store){0};
 }
 
 #else

@@ -25,6 +25,33 @@ enum {
 
 enum { PAR__MPI_RUN = 1, PAR__MPI_ABORT = 2, PAR__MPI_STOP = 3 };
 
+/* A destination in a RUN's send list meaning "persist": keep the value in
+ * this rank's store under (run id, key) and send rank 0 [rows, bytes]. */
+#define PAR__MPI_KEEP UINT32_MAX
+
+/* A worker's persisted values, by (run id, key). Lives until STOP. */
+typedef struct par__mpi_kept {
+        uint64_t run;
+        char *name;
+        int64_t index;
+        par_value *v;
+} par__mpi_kept;
+
+typedef struct par__mpi_store {
+        par__mpi_kept *e;
+        size_t n, cap;
+        uint32_t *slot; /* open addressing: entry + 1, 0 empty */
+        size_t nslot;
+} par__mpi_store;
+
+/* Keeps a new reference to v. Errors: PAR_ENOMEM. */
+int par__mpi_store_put(par__mpi_store *s, uint64_t run, par_key key,
+                       par_value *v, par_error *err);
+/* The kept value (borrowed), or NULL. */
+par_value *par__mpi_store_get(const par__mpi_store *s, uint64_t run,
+                              par_key key);
+void par__mpi_store_free(par__mpi_store *s);
+
 /* What a send in flight holds: its buffer, and the values whose memory
  * it sends in place. */
 typedef struct par__mpi_hold {
@@ -122,7 +149,8 @@ int par__mpi_worker_serve(MPI_Comm comm, par_executor *ex, par_error *err);
  *   u32 nnames, then per name u32 length (with its NUL) and the bytes;
  *   u32 ntasks, then per task u32 key name, u64 index, u32 op name,
  *   u32 nargs, and per argument u8 kind: 0 and a wire value (a literal),
- *   or 1, u32 name and u64 index (a key).
+ *   1, u32 name and u64 index (a key), or 2 and a remote value (a
+ *   persisted value in the rank's store: see par__mpi_tasks_read).
  * Names are numbered in the order they first appear in the message. */
 typedef struct par__mpi_tasks {
         const par_graph *g;
@@ -137,5 +165,8 @@ int par__mpi_tasks_add(par__mpi_tasks *tw, uint32_t t, par_error *err);
 /* Appends the message part to b and empties tw for the next rank. */
 int par__mpi_tasks_finish(par__mpi_tasks *tw, par__wbuf *b, par_error *err);
 void par__mpi_tasks_free(par__mpi_tasks *tw);
-/* Reads the tasks at r into a new graph. */
-int par__mpi_tasks_read(par__mpi_rd *r, par_graph **out, par_error *err);
+/* Reads the tasks at r into a new graph; remote values (argument kind 2:
+ * u64 run, u32 name length with NUL, name, u64 index) are looked up in
+ * `store` (NULL: none), naming `rank` when missing. */
+int par__mpi_tasks_read(par__mpi_rd *r, const par__mpi_store *store, int rank,
+                        par_graph **out, par_error *err);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "array/internal.h"
 #include "backend/mpi_proto.h"
 
 #define NO_REF UINT32_MAX
@@ -61,6 +62,7 @@ typedef struct worker {
         par__mpi_msg *stash; /* values that came before their run */
         size_t nstash, stashcap;
         par__mpi_batch *batch; /* by destination rank */
+        par__mpi_store store;  /* persisted values, until STOP */
         bool stop;
         bool trace;
 } worker;
@@ -238,7 +240,7 @@ static int run_setup(worker *w, const par__mpi_msg *m, wrun **out,
                                    "MPI backend: a run message of %zu bytes "
                                    "is too short for its %u tasks",
                                    m->len, n);
-        int rc = par__mpi_tasks_read(&rd, &r->g, err);
+        int rc = par__mpi_tasks_read(&rd, &w->store, w->rank, &r->g, err);
         if (rc < 0)
                 return rc;
         if (r->g->ntasks != n)
@@ -264,8 +266,9 @@ static int run_setup(worker *w, const par__mpi_msg *m, wrun **out,
                 r->send0[t + 1] = r->send0[t] + k;
         }
         for (uint32_t i = 0; i < ns; i++)
-                if (r->sends[i] >= (uint32_t)w->size ||
-                    r->sends[i] == (uint32_t)w->rank)
+                if (r->sends[i] != PAR__MPI_KEEP &&
+                    (r->sends[i] >= (uint32_t)w->size ||
+                     r->sends[i] == (uint32_t)w->rank))
                         return par__errorf(err, PAR_EPARSE,
                                            "MPI backend: the run sends a value "
                                            "to rank %u (size %d)",
@@ -409,6 +412,29 @@ static int wave_start(worker *w, wrun *r, par_error *err)
         return 0;
 }
 
+/* Persist: keeps v in this rank's store and tells rank 0 its length and
+ * size (the summary a remote value carries). */
+static int keep_value(worker *w, wrun *r, par_key key, par_value *v,
+                      par_error *err)
+{
+        int rc = par__mpi_store_put(&w->store, r->id, key, v, err);
+        if (rc < 0)
+                return rc;
+        const par__nd *nd = par__nd_of(v);
+        int64_t rows = nd ? nd->rows
+                          : par_value_is_table(v) ? par_table_length(v) : -1;
+        par_value *it[2] = {par_value_int64(rows),
+                            par_value_int64((int64_t)par_value_nbytes(v))};
+        par_value *sum = it[0] && it[1] ? par_value_list(2, it) : NULL;
+        par_value_release(it[0]);
+        par_value_release(it[1]);
+        if (!sum)
+                return PAR__ENOMEM(err, "summarizing a persisted value");
+        rc = par__mpi_batch_add(&w->batch[0], r->id, key, sum, err);
+        par_value_release(sum);
+        return rc;
+}
+
 /* Keeps or sends the wave's results, one batch per destination rank. */
 static int wave_finish(worker *w, wrun *r, par_error *err)
 {
@@ -431,6 +457,10 @@ static int wave_finish(worker *w, wrun *r, par_error *err)
                                            g->tasks[t].index);
                 for (uint32_t s = r->send0[t]; s < r->send0[t + 1] && rc == 0;
                      s++) {
+                        if (r->sends[s] == PAR__MPI_KEEP) {
+                                rc = keep_value(w, r, key, v, err);
+                                continue;
+                        }
                         par__mpi_batch *bt = &w->batch[r->sends[s]];
                         rc = par__mpi_batch_add(bt, r->id, key, v, err);
                         /* Large batches go at once, so sending overlaps
@@ -657,6 +687,7 @@ int par__mpi_worker_serve(MPI_Comm comm, par_executor *ex, par_error *err)
         for (int d = 0; d < w.size; d++)
                 par__mpi_batch_free(&w.batch[d]);
         par__free(w.batch);
+        par__mpi_store_free(&w.store);
         par__free(w.out.req);
         par__free(w.out.hold);
         return rc;

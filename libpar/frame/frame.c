@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "backend/backend.h"
 #include "expr/internal.h"
 #include "frame/internal.h"
 
@@ -814,8 +815,12 @@ int par_frame_persist(par_client *c, par_frame *f, par_frame **out,
         size_t n = (size_t)f->npartitions;
         par_value **t = par__calloc(n ? n : 1, sizeof *t);
         int64_t *lengths = par__calloc(n ? n : 1, sizeof *lengths);
+        /* A remote backend (MPI) keeps the partitions where they were made
+         * and gives remote values (backend/backend.h) in their place. */
+        par__persist_scope(true);
         int rc = t && lengths ? compute_all(c, f, t, err)
                               : PAR__ENOMEM(err, "persisting a frame");
+        par__persist_scope(false);
         par_graph *g = NULL;
         if (rc == 0) {
                 g = par_graph_new();
@@ -825,7 +830,8 @@ int par_frame_persist(par_client *c, par_frame *f, par_frame **out,
         /* The persisted frame keeps its source's name: its keys stand for
          * the same partitions, now held as values. */
         for (size_t i = 0; i < n && rc == 0; i++) {
-                lengths[i] = par_table_length(t[i]);
+                if (!par__remote_rows(t[i], &lengths[i]))
+                        lengths[i] = par_table_length(t[i]);
                 rc = par_graph_add(g, par_key_make(f->name, (int64_t)i), "par.identity",
                                    1, (par_arg[]){par_arg_value(t[i])}, err);
         }

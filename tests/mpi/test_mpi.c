@@ -191,6 +191,99 @@ static void test_bag(par_client *mc, par_client *lc)
 
 /* Gaussian partitions from delayed calls -> frame -> b = 4a + 3 -> array
  * -> the exact linear fit, on both clients. */
+/* The value of a's statistic on the MPI client equals b's on the local one. */
+static void check_stat(par_client *mc, par_client *lc, par_frame *a,
+                       par_frame *b, const char *col, par_stat st,
+                       const char *what)
+{
+        par_error err = {0};
+        par_delayed *da = NULL, *db = NULL;
+        par_value *va = NULL, *vb = NULL;
+        CHECK_OK(par_frame_stat(a, col, st, &da, &err), &err);
+        CHECK_OK(par_frame_stat(b, col, st, &db, &err), &err);
+        CHECK_OK(par_compute(mc, 1, &da, &va, &err), &err);
+        CHECK_OK(par_compute(lc, 1, &db, &vb, &err), &err);
+        CHECK_MSG(same(va, vb), "%s differs between the MPI and local clients",
+                  what);
+        par_value_release(va);
+        par_value_release(vb);
+        par_delayed_release(da);
+        par_delayed_release(db);
+}
+
+/* persist keeps the partitions on the ranks that made them: the persisted
+ * layer holds small remote values (computing it on a local client hands
+ * them back as they are), and later graphs run where the partitions are. */
+static void test_persist(par_client *mc, par_client *lc, par_frame *df2)
+{
+        par_error err = {0};
+        par_frame *pf = NULL;
+        CHECK_OK(par_frame_persist(mc, df2, &pf, &err), &err);
+        if (!pf)
+                return;
+        int64_t np = par_frame_npartitions(pf);
+        size_t held = 0;
+        int ranks = 0;
+        for (int64_t i = 0; i < np; i++) {
+                par_delayed *d = NULL;
+                par_value *v = NULL, *t = NULL;
+                CHECK_OK(par_frame_partition(pf, i, &d, &err), &err);
+                CHECK_OK(par_compute(lc, 1, &d, &v, &err), &err);
+                const par_object_type *ot = par_value_object_type(v);
+                CHECK_MSG(ot && strcmp(ot->name, "par.remote") == 0,
+                          "persisted partition %" PRId64 " is not a remote "
+                          "value", i);
+                char txt[200];
+                par_value_format(v, txt, sizeof txt);
+                if (i == 0)
+                        printf("persisted partition 0 on rank 0: %s\n", txt);
+                ranks |= strstr(txt, "rank 1,") ? 1 : strstr(txt, "rank 2,") ? 2 : 0;
+                held += par_value_nbytes(v);
+                /* On the MPI client the partition is the table itself. */
+                CHECK_OK(par_compute(mc, 1, &d, &t, &err), &err);
+                CHECK(par_value_is_table(t));
+                CHECK(par_table_length(t) == par_frame_lengths(pf)[i]);
+                par_value_release(t);
+                par_value_release(v);
+                par_delayed_release(d);
+        }
+        CHECK_MSG(ranks == 3, "persisted partitions are not on both workers");
+        CHECK_MSG(held < (size_t)np * 256, "rank 0 holds %zu bytes of a "
+                  "persisted frame", held);
+        check_stat(mc, lc, pf, df2, "a", PAR_STAT_SUM, "persisted frame sum");
+        check_stat(mc, lc, pf, df2, "b", PAR_STAT_MEAN, "persisted frame mean");
+
+        /* Persisting the persisted frame again keeps it where it is. */
+        par_frame *pf2 = NULL;
+        CHECK_OK(par_frame_persist(mc, pf, &pf2, &err), &err);
+        if (pf2)
+                check_stat(mc, lc, pf2, df2, "b", PAR_STAT_SUM,
+                           "twice-persisted frame sum");
+        par_frame_release(pf2);
+
+        /* Arrays: persisted chunks stay on their ranks too. */
+        par_array *arr = NULL, *pa = NULL, *s1 = NULL, *s2 = NULL;
+        CHECK_OK(par_frame_to_array(mc, df2, true, &arr, &err), &err);
+        CHECK_OK(par_array_persist(mc, arr, &pa, &err), &err);
+        if (pa) {
+                par_value *a = NULL, *b = NULL;
+                CHECK_OK(par_array_reduce(pa, PAR_STAT_SUM, 0, NULL, &s1, &err),
+                         &err);
+                CHECK_OK(par_array_reduce(arr, PAR_STAT_SUM, 0, NULL, &s2, &err),
+                         &err);
+                CHECK_OK(par_array_compute(mc, s1, &a, &err), &err);
+                CHECK_OK(par_array_compute(lc, s2, &b, &err), &err);
+                CHECK(same(a, b));
+                par_value_release(a);
+                par_value_release(b);
+        }
+        par_array_release(s1);
+        par_array_release(s2);
+        par_array_release(pa);
+        par_array_release(arr);
+        par_frame_release(pf);
+}
+
 static void test_frame_array_linreg(par_client *mc, par_client *lc)
 {
         par_error err = {0};
@@ -226,16 +319,7 @@ static void test_frame_array_linreg(par_client *mc, par_client *lc)
         check_delayed(mc, lc, d, "frame mean");
         par_delayed_release(d);
 
-        /* persist: the partitions come to rank 0 and go back out as
-         * literals of the next graph. */
-        par_frame *pf = NULL;
-        CHECK_OK(par_frame_persist(mc, df2, &pf, &err), &err);
-        if (pf) {
-                CHECK_OK(par_frame_stat(pf, "a", PAR_STAT_SUM, &d, &err), &err);
-                check_delayed(mc, lc, d, "persisted frame sum");
-                par_delayed_release(d);
-                par_frame_release(pf);
-        }
+        test_persist(mc, lc, df2);
 
         /* Arrays: chunk sums in a tree across ranks. */
         par_array *arr = NULL, *s = NULL;

@@ -21,6 +21,7 @@
 #ifndef PAR_BENCH_UTIL_H
 #define PAR_BENCH_UTIL_H
 
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,6 +152,36 @@ bad:
 }
 
 /* True if implementation `name` is selected by --impl (or no --impl). */
+/* kB from /proc/self/status ("VmHWM:", "VmRSS:"), or -1. */
+static inline long long bench_proc_status_kb(const char *key)
+{
+        char line[256];
+        long long v = -1;
+        size_t kl = strlen(key);
+        FILE *f = fopen("/proc/self/status", "r");
+        if (!f)
+                return -1;
+        while (fgets(line, sizeof line, f))
+                if (strncmp(line, key, kl) == 0) {
+                        v = strtoll(line + kl, NULL, 10);
+                        break;
+                }
+        fclose(f);
+        return v;
+}
+
+/* Resets VmHWM to the current RSS (Linux >= 4.0); 0 if it worked. */
+static inline int bench_reset_peak_rss(void)
+{
+        int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+        int ok;
+        if (fd < 0)
+                return -1;
+        ok = write(fd, "5", 1) == 1;
+        close(fd);
+        return ok ? 0 : -1;
+}
+
 static inline int bench_want(const bench_opts *o, const char *name)
 {
         return o->impl == NULL || strcmp(o->impl, name) == 0;

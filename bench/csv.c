@@ -153,36 +153,6 @@ static double cpu_seconds(void)
                (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
 }
 
-/* kB from /proc/self/status ("VmHWM:", "VmRSS:"), or -1. */
-static long long proc_status_kb(const char *key)
-{
-        char line[256];
-        long long v = -1;
-        size_t kl = strlen(key);
-        FILE *f = fopen("/proc/self/status", "r");
-        if (!f)
-                return -1;
-        while (fgets(line, sizeof line, f))
-                if (strncmp(line, key, kl) == 0) {
-                        v = strtoll(line + kl, NULL, 10);
-                        break;
-                }
-        fclose(f);
-        return v;
-}
-
-/* Resets VmHWM to the current RSS (Linux >= 4.0); 0 if it worked. */
-static int reset_peak_rss(void)
-{
-        int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
-        int ok;
-        if (fd < 0)
-                return -1;
-        ok = write(fd, "5", 1) == 1;
-        close(fd);
-        return ok ? 0 : -1;
-}
-
 /* Digests of a frame's columns: the index ("Unnamed: 0", as read_csv
  * names it; without one, the frame's implicit index) and "a", "b". Partitions are computed one at a time (a persisted
  * frame's are only looked up). Returns 0, or -1 with a message. */
@@ -497,8 +467,8 @@ static int run_bench(int bench, const char *impl, const bench_opts *o, conf *cf,
                 nparts = par_frame_npartitions(f);
                 remove_prefixed(cf->dir, single ? "par-single." : "par-multi-");
         }
-        long long process_peak = proc_status_kb("VmHWM:");
-        bool reset = reset_peak_rss() == 0;
+        long long process_peak = bench_proc_status_kb("VmHWM:");
+        bool reset = bench_reset_peak_rss() == 0;
         for (int r = 0; r < o->runs; r++) {
                 double s, cpu0 = cpu_seconds(), cpu1;
                 if (bench == CSV_WRITE) {
@@ -544,7 +514,7 @@ static int run_bench(int bench, const char *impl, const bench_opts *o, conf *cf,
                 if (r == 0)
                         first_rate = rate[0];
         }
-        long long peak = proc_status_kb("VmHWM:");
+        long long peak = bench_proc_status_kb("VmHWM:");
         if (peak > process_peak)
                 process_peak = peak;
         if (bench == CSV_WRITE)

@@ -145,35 +145,6 @@ typedef struct run_result {
 
 /* ---- small helpers ---------------------------------------------------------------- */
 
-static long long proc_status_kb(const char *key)
-{
-        char line[256];
-        long long v = -1;
-        size_t kl = strlen(key);
-        FILE *f = fopen("/proc/self/status", "r");
-        if (!f)
-                return -1;
-        while (fgets(line, sizeof line, f))
-                if (strncmp(line, key, kl) == 0) {
-                        v = strtoll(line + kl, NULL, 10);
-                        break;
-                }
-        fclose(f);
-        return v;
-}
-
-/* Resets VmHWM to the current RSS (Linux >= 4.0); 0 if it worked. */
-static int reset_peak_rss(void)
-{
-        int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
-        int ok;
-        if (fd < 0)
-                return -1;
-        ok = write(fd, "5", 1) == 1;
-        close(fd);
-        return ok ? 0 : -1;
-}
-
 static double load1(void)
 {
         double v = -1;
@@ -218,14 +189,14 @@ static double secs_since(uint64_t t0)
  * read after it stops (neither is timed). */
 #define STAGE_BEGIN()                                                                  \
         do {                                                                           \
-                if (reset_peak_rss() != 0)                                             \
+                if (bench_reset_peak_rss() != 0)                                       \
                         res->rss_reset = 0;                                            \
                 t = par_now_ns();                                                      \
         } while (0)
 #define STAGE_END(s)                                                                   \
         do {                                                                           \
                 res->sec[s] = secs_since(t);                                           \
-                res->stage_hwm_kb[s] = proc_status_kb("VmHWM:");                       \
+                res->stage_hwm_kb[s] = bench_proc_status_kb("VmHWM:");                 \
         } while (0)
 
 static void fail_par(int64_t n, const char *what, int rc, const par_error *err)

@@ -93,5 +93,47 @@ int main(void)
         for (size_t k = 0; k < sizeof all / sizeof *all; k++)
                 par_value_release(all[k]);
         par_value_release(NULL);
+        /* Columns filled in place: large enough to come from the block
+         * cache on a second round, and checked against the same numbers
+         * copied in by par_column_from_*. */
+        for (int round = 0; round < 2; round++) {
+                int64_t cn = (int64_t)(3 << 20) / 8 + round, *iv64;
+                double *fv;
+                par_value *fc = par_column_new_float64(cn, &fv);
+                par_value *ic = par_column_new_int64(cn, &iv64);
+                CHECK(fc && fv && ic && iv64);
+                if (!fc || !ic) {
+                        par_value_release(fc);
+                        par_value_release(ic);
+                        break;
+                }
+                for (int64_t k = 0; k < cn; k++) {
+                        fv[k] = 0.5 * (double)k - 7;
+                        iv64[k] = k * k - 3;
+                }
+                double *ref = malloc((size_t)cn * sizeof *ref);
+                for (int64_t k = 0; ref && k < cn; k++)
+                        ref[k] = 0.5 * (double)k - 7;
+                par_value *fr = ref ? par_column_from_float64(ref, cn, NULL) : NULL;
+                CHECK(fr && par_column_length(fc) == cn &&
+                      memcmp(par_column_float64(fc), par_column_float64(fr),
+                             (size_t)cn * sizeof(double)) == 0);
+                CHECK(par_column_length(ic) == cn && par_column_null_count(ic) == 0 &&
+                      par_column_dtype(ic) == PAR_DTYPE_INT64 &&
+                      par_column_int64(ic)[cn - 1] == (cn - 1) * (cn - 1) - 3);
+                CHECK(par_column_float64(fc) == fv);
+                par_value_release(fr);
+                free(ref);
+                par_value_release(fc);
+                par_value_release(ic);
+        }
+        {
+                double *fv = (double *)&err;
+                CHECK(par_column_new_float64(-1, &fv) == NULL && fv == NULL);
+                par_value *e = par_column_new_float64(0, &fv);
+                CHECK(e && par_column_length(e) == 0);
+                par_value_release(e);
+        }
+
         return check_done("test_value");
 }

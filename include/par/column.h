@@ -49,6 +49,14 @@ PAR_API par_value *par_column_from_float64(const double *v, int64_t n,
                                            const uint8_t *validity);
 PAR_API par_value *par_column_from_bool(const bool *v, int64_t n,
                                         const uint8_t *validity);
+/* New int64 / float64 columns of n values, all valid, that the caller
+ * fills in place: *data points at the n uninitialized values. The caller owns the returned reference and may write
+ * through *data until the value is shared (returned from an op, put in a
+ * table, handed to another thread); afterwards it is immutable like every
+ * value. This saves the copy par_column_from_* makes when an op produces
+ * a large column. NULL (and *data NULL) when memory runs out or n < 0. */
+PAR_API par_value *par_column_new_int64(int64_t n, int64_t **data);
+PAR_API par_value *par_column_new_float64(int64_t n, double **data);
 /* Strings in the Arrow layout: string i is bytes[offsets[i] ..
  * offsets[i+1]); offsets has n + 1 non-decreasing entries. */
 PAR_API par_value *par_column_from_strings(const char *bytes,

@@ -6,21 +6,45 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "core/internal.h"
 
 /* Large blocks are recycled. Partitions come and go in blocks of
- * megabytes (a text block, a CSV buffer, a column), and glibc gives every
- * block above its mmap threshold fresh pages and unmaps them on free; on
- * virtual machines a fresh page costs microseconds (about 12 us here), so
- * a 64 MiB block costs more to fault in than to fill. Freed blocks of at
- * least LARGE bytes are kept (up to CACHE_BYTES in all) and handed out
- * again for requests they fit without wasting more than half. Only with
- * the C library's allocator: an installed allocator sees every call. */
+ * megabytes (a text block, a CSV buffer, a column, a partition received
+ * from another rank), and glibc gives every block above its mmap
+ * threshold fresh pages and unmaps them on free; on virtual machines a
+ * fresh page costs microseconds (about 12 us here), so a 64 MiB block
+ * costs more to fault in than to fill, and a rank receiving partitions
+ * from others at several GB/s would spend most of its time faulting.
+ * Freed blocks of at least LARGE bytes are kept (up to CACHE_SLOTS of
+ * them and cache_budget() bytes in all: an eighth of the physical memory,
+ * between 256 MiB and 2 GiB) and handed out again for requests they fit
+ * without wasting more than half. Kept blocks were in use a moment
+ * before, so the peak memory does not grow; what is kept is returned at
+ * exit or when the allocator changes. Only with the C library's
+ * allocator: an installed allocator sees every call. */
 #define LARGE ((size_t)1 << 20)
-#define CACHE_SLOTS 32
-#define CACHE_BYTES ((size_t)512 << 20)
+#define CACHE_SLOTS 256
+
+static size_t cache_budget(void)
+{
+        static size_t budget; /* computed once, under cache_lock */
+        if (!budget) {
+                long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+                size_t b = pages > 0 && size > 0
+                                   ? (size_t)pages / 8 * (size_t)size
+                                   : (size_t)256 << 20;
+                if (b < ((size_t)256 << 20))
+                        b = (size_t)256 << 20;
+                if (b > ((size_t)2 << 30))
+                        b = (size_t)2 << 30;
+                budget = b;
+        }
+        return budget;
+}
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
@@ -42,7 +66,8 @@ static void *cache_take(size_t n)
         if (best != CACHE_SLOTS) {
                 p = cache[best].p;
                 cache_total -= cache[best].size;
-                cache[best] = cache[--cache_n];
+                memmove(&cache[best], &cache[best + 1],
+                        (--cache_n - best) * sizeof cache[0]);
         }
         pthread_mutex_unlock(&cache_lock);
         return p;
@@ -53,13 +78,15 @@ static bool cache_put(void *p, size_t size)
 {
         bool kept = false;
         pthread_mutex_lock(&cache_lock);
-        if (size <= CACHE_BYTES / 2) {
+        size_t budget = cache_budget();
+        if (size <= budget / 2) {
                 /* Make room by dropping the oldest entries. */
                 while (cache_n && (cache_n == CACHE_SLOTS ||
-                                   cache_total + size > CACHE_BYTES)) {
+                                   cache_total + size > budget)) {
                         free(cache[0].p);
                         cache_total -= cache[0].size;
-                        cache[0] = cache[--cache_n];
+                        memmove(&cache[0], &cache[1],
+                                --cache_n * sizeof cache[0]);
                 }
                 cache[cache_n].p = p;
                 cache[cache_n].size = size;

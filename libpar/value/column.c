@@ -247,6 +247,38 @@ par_value *par_column_from_float64(const double *v, int64_t n,
         return from_fixed(PAR_DTYPE_FLOAT64, v, n, validity);
 }
 
+/* A column of n values the caller fills in place: the value is made now,
+ * and the caller writes through *data before anyone else sees it. */
+static par_value *new_fixed(par_dtype t, int64_t n, void **data)
+{
+        *data = NULL;
+        if (n < 0)
+                return NULL;
+        par__column *c = par__column_alloc(t, n, 0);
+        if (!c)
+                return NULL;
+        par_value *v = par__column_finish(c);
+        if (v)
+                *data = c->data;
+        return v;
+}
+
+par_value *par_column_new_int64(int64_t n, int64_t **data)
+{
+        void *d;
+        par_value *v = new_fixed(PAR_DTYPE_INT64, n, &d);
+        *data = d;
+        return v;
+}
+
+par_value *par_column_new_float64(int64_t n, double **data)
+{
+        void *d;
+        par_value *v = new_fixed(PAR_DTYPE_FLOAT64, n, &d);
+        *data = d;
+        return v;
+}
+
 par_value *par_column_from_bool(const bool *v, int64_t n,
                                 const uint8_t *validity)
 {

@@ -1,14 +1,20 @@
 /* bench/mpi_transfer.c — GB/s moving partitions between ranks: through
  * par's MPI backend against raw MPI_Send/MPI_Recv, in the same run.
  *
- * K partitions of S bytes each (float64 columns) are made on the worker
- * ranks (partition i on worker 1 + i * workers / K) and all go to rank 0:
- *   par-mpi  rank 0 computes the K keys ("part", i) = bench.fill(S, i)
- *            through an MPI client: the workers run bench.fill and send
- *            the columns (wire-encoded, in batches) to rank 0, which
- *            decodes them into columns again.
- *   mpi-raw  each worker fills the same bytes into a buffer and sends each
- *            partition with MPI_Send; rank 0 receives them with MPI_Recv.
+ * K partitions of S bytes each (float64 columns) live on the worker ranks
+ * (partition i on worker 1 + i * workers / K), made before anything is
+ * timed, and all go to rank 0:
+ *   par-mpi  rank 0 computes the K keys ("part", i) = bench.part(i)
+ *            through an MPI client: on its worker, bench.part hands back
+ *            the partition that rank already holds (a new reference, as
+ *            a persisted partition is handed out), and the backend sends
+ *            the column to rank 0 (form 1: the column's own memory, no
+ *            copy), which receives it into a new column.
+ *   mpi-raw  each worker sends its partitions' buffers with MPI_Send;
+ *            rank 0 receives them with MPI_Recv into one buffer.
+ * So both sides move data that exists; par's time adds what a real
+ * transfer of partitions costs it: the graph's RUN message, the VALUES
+ * headers, a new column per partition on rank 0 and the DONE answers.
  * A round runs both, raw first; an MPI client is made for each round (its
  * start-up is not timed). Metric GB_per_s = K * S / 1e9 / seconds, from
  * the start of the compute (raw: a barrier) until rank 0 holds every
@@ -44,22 +50,27 @@ static void fill(double *v, int64_t n, int64_t i)
                 v[j] = (double)i + (double)j;
 }
 
-/* bench.fill(bytes, i): a float64 column of bytes / 8 values i + j. */
-static int bench_fill(par_task_ctx *ctx, size_t nargs, par_value *const *args,
+/* This rank's partitions, made before the rounds: parts[i] (NULL where
+ * another rank owns partition i) for par, and the same bytes in bufs[i]
+ * for the raw round. */
+static par_value **parts;
+static double **bufs;
+static int64_t nparts;
+
+/* bench.part(i): partition i, which this rank holds. */
+static int bench_part(par_task_ctx *ctx, size_t nargs, par_value *const *args,
                       par_value **out)
 {
-        int64_t bytes = par_value_int64_of(args[0]), i = par_value_int64_of(args[1]);
-        int64_t n = bytes / 8;
-        double *v = malloc((size_t)(n ? n : 1) * sizeof *v);
+        int64_t i = par_value_int64_of(args[0]);
         (void)nargs;
-        if (!v)
-                return par_task_fail(ctx, PAR_ENOMEM, "out of memory");
-        fill(v, n, i);
-        *out = par_column_from_float64(v, n, NULL);
-        free(v);
-        return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+        if (i < 0 || i >= nparts || !parts[i])
+                return par_task_fail(ctx, PAR_EINVAL,
+                                     "partition %lld is not on this rank",
+                                     (long long)i);
+        *out = par_value_retain(parts[i]);
+        return 0;
 }
-PAR_REGISTER_OP("bench.fill", bench_fill)
+PAR_REGISTER_OP("bench.part", bench_part)
 
 static int owner(int64_t i, int64_t k, int size)
 {
@@ -69,6 +80,38 @@ static int owner(int64_t i, int64_t k, int size)
 static bool check_part(const double *v, int64_t n, int64_t i)
 {
         return n > 0 && v[0] == (double)i && v[n - 1] == (double)i + (double)(n - 1);
+}
+
+/* Makes this rank's partitions (workers only); -1 when memory runs out. */
+static int make_parts(int rank, int size, int64_t k, int64_t bytes)
+{
+        nparts = k;
+        parts = calloc((size_t)k, sizeof *parts);
+        bufs = calloc((size_t)k, sizeof *bufs);
+        if (!parts || !bufs)
+                return -1;
+        for (int64_t i = 0; rank > 0 && i < k; i++) {
+                if (owner(i, k, size) != rank)
+                        continue;
+                double *v;
+                parts[i] = par_column_new_float64(bytes / 8, &v);
+                bufs[i] = malloc((size_t)bytes);
+                if (!parts[i] || !bufs[i])
+                        return -1;
+                fill(v, bytes / 8, i);
+                memcpy(bufs[i], v, (size_t)bytes);
+        }
+        return 0;
+}
+
+static void free_parts(void)
+{
+        for (int64_t i = 0; i < nparts; i++) {
+                par_value_release(parts ? parts[i] : NULL);
+                free(bufs ? bufs[i] : NULL);
+        }
+        free(parts);
+        free(bufs);
 }
 
 /* One raw round; on rank 0 returns seconds (negative on a bad value). */
@@ -90,8 +133,7 @@ static double raw_round(int rank, int size, int64_t k, int64_t bytes,
                 for (int64_t i = 0; i < k; i++) {
                         if (owner(i, k, size) != rank)
                                 continue;
-                        fill(buf, n, i);
-                        MPI_Send(buf, (int)bytes, MPI_BYTE, 0, (int)i,
+                        MPI_Send(bufs[i], (int)bytes, MPI_BYTE, 0, (int)i,
                                  MPI_COMM_WORLD);
                 }
         }
@@ -118,8 +160,8 @@ static double par_round(int *argc, char ***argv, int threads, int64_t k,
         par_key *keys = calloc((size_t)k, sizeof *keys);
         par_value **out = calloc((size_t)k, sizeof *out);
         for (int64_t i = 0; g && keys && out && i < k; i++) {
-                par_arg a[2] = {par_arg_int64(bytes), par_arg_int64(i)};
-                par_graph_add(g, par_key_make("part", i), "bench.fill", 2, a,
+                par_arg a[1] = {par_arg_int64(i)};
+                par_graph_add(g, par_key_make("part", i), "bench.part", 1, a,
                               &err);
                 keys[i] = par_key_make("part", i);
         }
@@ -180,8 +222,10 @@ int main(int argc, char **argv)
                 return 2;
         }
         double *buf = malloc((size_t)bytes);
-        if (!buf) {
+        if (!buf || make_parts(rank, size, k, bytes) < 0) {
                 fprintf(stderr, "mpi_transfer: out of memory\n");
+                free(buf);
+                free_parts();
                 MPI_Finalize();
                 return 1;
         }
@@ -214,6 +258,7 @@ int main(int argc, char **argv)
                            k * bytes, "ratio", ratio, runs, NULL);
         }
         free(buf);
+        free_parts();
         MPI_Finalize();
         return rc;
 }

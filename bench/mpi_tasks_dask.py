@@ -2,7 +2,8 @@
 """bench/mpi_tasks_dask.py - the Dask peer of bench/mpi_tasks.c: tasks per
 second of a wide graph of tiny tasks on dask.distributed.
 
-usage: mpi_tasks_dask.py [--n W] [--runs R] [--workers 2] [--smoke]
+usage: mpi_tasks_dask.py [--n W] [--runs R] [--workers 2] [--threads 1]
+                         [--smoke]
 
 The graph of bench/mpi_tasks.c: W leaves add(i) (= i), then levels of
 add over up to 4 tasks of the level below, to one root; the root is
@@ -11,9 +12,10 @@ with client.map over the futures of the level below (futures as
 arguments, so the values stay on the workers until the root comes back).
 Keys are made unique per run (pure=False), so no run reuses another's.
 
-The cluster: LocalCluster(processes=True, n_workers=2, threads_per_worker=1,
-dashboard off), the processes-and-a-scheduler counterpart of mpirun -n 3
-(rank 0 drives, two ranks work). It is started, and every worker has run
+The cluster: LocalCluster(processes=True, n_workers=2, threads_per_worker=
+--threads (default 1; par's --threads is per rank too), dashboard off),
+the processes-and-a-scheduler counterpart of mpirun -n 3 (rank 0 drives,
+two ranks work). It is started, and every worker has run
 one task, before the clock starts. One timed run: from the first map to
 the root's result (submitting overlaps running, as in Dask). One untimed
 warm-up run first. Metric tasks_per_s = tasks / seconds.
@@ -79,6 +81,7 @@ def main():
     ap.add_argument("--n", type=int, default=0)
     ap.add_argument("--runs", type=int, default=0)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--smoke", action="store_true")
     a = ap.parse_args()
     w = a.n if a.n > 0 else 1000 if a.smoke else 20000
@@ -88,7 +91,7 @@ def main():
     except ImportError as e:
         print(f"mpi_tasks_dask: {e}", file=sys.stderr)
         sys.exit(77)
-    cluster = LocalCluster(n_workers=a.workers, threads_per_worker=1,
+    cluster = LocalCluster(n_workers=a.workers, threads_per_worker=a.threads,
                            processes=True, dashboard_address=None,
                            silence_logs=logging.ERROR)
     client = Client(cluster)
@@ -102,7 +105,7 @@ def main():
     client.close()
     cluster.close()
     line = {"bench": "mpi_tasks", "impl": "dask-distributed",
-            "threads": a.workers, "n": w, "metric": "tasks_per_s",
+            "threads": a.threads, "n": w, "metric": "tasks_per_s",
             "value": fmt(statistics.median(rates)), "runs": len(rates),
             "min": fmt(min(rates)), "max": fmt(max(rates)),
             "tasks": ntasks, "workers": a.workers}

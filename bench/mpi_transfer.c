@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <par.h>
 
@@ -250,12 +251,17 @@ int main(int argc, char **argv)
                          "\"partitions\":%" PRId64 ",\"partition_mib\":%.3g,"
                          "\"ranks\":%d",
                          k, m, size);
-                bench_emit("mpi_transfer", "par-mpi", size - 1, k * bytes,
-                           "GB_per_s", ppar, runs, extra);
-                bench_emit("mpi_transfer", "mpi-raw", size - 1, k * bytes,
-                           "GB_per_s", praw, runs, extra);
-                bench_emit("mpi_transfer", "par-mpi/mpi-raw", size - 1,
-                           k * bytes, "ratio", ratio, runs, NULL);
+                /* "threads": each rank's pool, as par_mpi_init picks it. */
+                const char *env = getenv("PAR_NUM_THREADS");
+                int t = o.threads > 0                ? o.threads
+                        : env && atoi(env) > 0       ? atoi(env)
+                                                     : (int)sysconf(_SC_NPROCESSORS_ONLN);
+                bench_emit("mpi_transfer", "par-mpi", t, k * bytes, "GB_per_s",
+                           ppar, runs, extra);
+                bench_emit("mpi_transfer", "mpi-raw", t, k * bytes, "GB_per_s",
+                           praw, runs, extra);
+                bench_emit("mpi_transfer", "par-mpi/mpi-raw", t, k * bytes,
+                           "ratio", ratio, runs, NULL);
         }
         free(buf);
         free_parts();

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backend_harness.h"
 #include "check.h"
 #include "par.h"
 
@@ -474,9 +475,13 @@ static void random_streams(void)
         par_error err = {0};
         enum { N = 2000000, P = 16 };
         par_value *parts[2] = {0};
+        /* Clients of its own, one at a time (as MPI clients come): the
+         * shared one goes for the while. */
+        par_client_free(client);
+        client = NULL;
         for (int t = 0; t < 2; t++) {
                 par_client *c = NULL;
-                par_client_new(&(par_client_opts){.threads = t + 1}, &c, &err);
+                test_client_new(&(par_client_opts){.threads = t + 1}, &c, &err);
                 par_bag *b = NULL;
                 CHECK_OK(par_bag_random_normal(42, N, P, 4, 2, &b, &err), &err);
                 CHECK_OK(par_bag_compute(c, b, &parts[t], &err), &err);
@@ -509,6 +514,7 @@ static void random_streams(void)
         CHECK_MSG(fabs(var - 4) < 5 * 4 * sqrt(2.0 / N), "variance %f", var);
         par_value_release(parts[0]);
         par_value_release(parts[1]);
+        CHECK_OK(test_client_new(NULL, &client, &err), &err);
 
         /* The talk's delayed form: partitions from delayed calls. */
         par_delayed *d[4];
@@ -532,6 +538,126 @@ static void random_streams(void)
         par_bag_release(b);
         for (int i = 0; i < 4; i++)
                 par_delayed_release(d[i]);
+}
+
+/* persist: a partition op that counts its runs (in this process), and
+ * one that fails on the partition holding `bad`. */
+static atomic_int tally_runs;
+static int op_tally(par_task_ctx *ctx, size_t n, par_value *const *args,
+                    par_value **out)
+{
+        (void)ctx, (void)n;
+        atomic_fetch_add(&tally_runs, 1);
+        *out = par_value_retain(args[0]);
+        return 0;
+}
+PAR_REGISTER_OP("test.tally", op_tally)
+
+static int op_fail_at(par_task_ctx *ctx, size_t n, par_value *const *args,
+                      par_value **out)
+{
+        (void)n;
+        const int64_t *v = par_column_int64(args[0]);
+        int64_t bad = par_value_int64_of(args[1]);
+        for (int64_t i = 0; v && i < par_column_length(args[0]); i++)
+                if (v[i] == bad)
+                        return par_task_fail(ctx, PAR_EINVAL, "item %lld is bad",
+                                             (long long)bad);
+        *out = par_value_retain(args[0]);
+        return 0;
+}
+PAR_REGISTER_OP("test.fail_at", op_fail_at)
+
+/* Values the MPI workers hold for the client (0 on the local backend). */
+static int64_t stored(void)
+{
+        if (!test_backend_is_mpi())
+                return 0;
+        int64_t n = -1;
+        par_error err = {0};
+        CHECK_OK(par_mpi_stored(client, -1, &n, NULL, &err), &err);
+        return n;
+}
+
+/* par_bag_persist against the bag it came from and a serial reference:
+ * the same partitions, aggregations and take; the source's ops run once
+ * (at persist); a failing persist keeps nothing; releasing the persisted
+ * bag frees what the workers held. */
+static void persist(void)
+{
+        enum { N = 1000, P = 7 };
+        par_error err = {0};
+        int64_t v[N], sum = 0;
+        for (int i = 0; i < N; i++) {
+                v[i] = (int64_t)i * 3 - 500;
+                sum += v[i];
+        }
+        par_bag *src = NULL, *b = NULL, *pb = NULL;
+        CHECK_OK(par_bag_from_int64(v, N, P, &src, &err), &err);
+        CHECK_OK(par_bag_map_partitions(src, "test.tally", 0, NULL, &b, &err),
+                 &err);
+        int64_t before = stored();
+        atomic_store(&tally_runs, 0);
+        CHECK_OK(par_bag_persist(client, b, &pb, &err), &err);
+        if (!pb) {
+                par_bag_release(b);
+                par_bag_release(src);
+                return;
+        }
+        CHECK(par_bag_npartitions(pb) == P);
+        CHECK(stored() == before + (test_backend_is_mpi() ? P : 0));
+        par_value *all = NULL;
+        CHECK_OK(par_bag_compute(client, pb, &all, &err), &err);
+        int64_t at = 0;
+        bool same = all && par_value_list_size(all) == P;
+        for (size_t p = 0; same && p < P; p++) {
+                par_value *part = par_value_list_item(all, p);
+                const int64_t *x = par_column_int64(part);
+                for (int64_t i = 0; x && i < par_column_length(part); i++)
+                        same = same && x[i] == v[at++];
+                same = same && x;
+        }
+        CHECK(same && at == N);
+        par_value_release(all);
+        par_delayed *d = NULL;
+        CHECK_OK(par_bag_stat(pb, PAR_STAT_SUM, &(par_agg_opts){.split_every = 2},
+                              &d, &err),
+                 &err);
+        CHECK(compute_int(d) == sum);
+        par_delayed_release(d);
+        par_value *t = NULL;
+        int64_t got = 0;
+        CHECK_OK(par_bag_take(client, pb, 3, &t, &got, &err), &err);
+        CHECK(got == 3 && par_column_int64(t) && par_column_int64(t)[2] == v[2]);
+        par_value_release(t);
+        /* Bags made from the persisted one, persisted again. */
+        par_bag *twice = NULL;
+        CHECK_OK(par_bag_persist(client, pb, &twice, &err), &err);
+        CHECK_OK(par_bag_count(twice, NULL, &d, &err), &err);
+        CHECK(compute_int(d) == N);
+        par_delayed_release(d);
+        par_bag_release(twice);
+        /* The op ran once per partition, at persist. Under MPI it runs on
+         * the workers, so this process cannot count it. */
+        if (!TEST_SKIP_IF_MPI("counts op runs in this process"))
+                CHECK(atomic_load(&tally_runs) == P);
+        par_bag_release(pb);
+        CHECK(stored() == before);
+
+        /* A failing persist returns the task's error and keeps nothing. */
+        par_bag *bad = NULL;
+        CHECK_OK(par_bag_map_partitions(src, "test.fail_at", 1,
+                                        (par_arg[]){par_arg_int64(v[N - 1])},
+                                        &bad, &err),
+                 &err);
+        pb = NULL;
+        CHECK(par_bag_persist(client, bad, &pb, &err) == PAR_EINVAL);
+        CHECK(pb == NULL && strstr(err.message, "is bad") != NULL);
+        CHECK(stored() == before);
+        CHECK(par_bag_persist(client, NULL, &pb, &err) == PAR_EINVAL);
+        par_bag_release(bad);
+        par_bag_release(b);
+        par_bag_release(src);
 }
 
 static void textfiles(void)
@@ -573,14 +699,15 @@ static void textfiles(void)
         par_bag_release(b);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+        TEST_BACKEND_BEGIN(&argc, &argv);
         if (!mkdtemp(dir)) {
                 perror("mkdtemp");
                 return 1;
         }
         par_error err = {0};
-        if (par_client_new(NULL, &client, &err) < 0) {
+        if (test_client_new(NULL, &client, &err) < 0) {
                 fprintf(stderr, "%s\n", err.message);
                 return 1;
         }
@@ -589,6 +716,7 @@ int main(void)
         take_and_words();
         numbers();
         fold();
+        persist();
         random_streams();
         textfiles();
         par_client_free(client);
@@ -596,5 +724,5 @@ int main(void)
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
         if (system(cmd) != 0)
                 fprintf(stderr, "could not remove %s\n", dir);
-        return check_done("test_bag");
+        return test_backend_end(check_done("test_bag"));
 }

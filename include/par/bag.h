@@ -239,6 +239,20 @@ PAR_API int par_bag_take(par_client *c, par_bag *b, int64_t n, par_value **out,
 PAR_API int par_bag_compute(par_client *c, par_bag *b, par_value **out,
                             par_error *err);
 
+/* Computes every partition once and keeps them: *out (a new reference)
+ * is a bag with the same partitions, held as values, so that later
+ * computations on it (or on bags made from it) start from them instead
+ * of recomputing b's graph. On the local backend the values are held in
+ * this process. On an MPI client each partition stays on the worker rank
+ * that made it (only its summary comes to rank 0), and tasks reading it
+ * run on that rank; releasing the persisted bag (its last reference, and
+ * that of every bag made from it) frees the partitions there, as freeing
+ * the client does (par_mpi_stored counts them).
+ * Errors: PAR_EINVAL (a NULL argument), PAR_ENOMEM, and any error of
+ * computing b (nothing is kept then). */
+PAR_API int par_bag_persist(par_client *c, par_bag *b, par_bag **out,
+                            par_error *err);
+
 /* Writes one text file per partition: `pattern` with '*' replaced by the
  * partition number zero-padded to the width of the largest. Text items are
  * written as they are (they keep their line ends); other items one per

@@ -62,8 +62,8 @@ int par__backend_local_new(par_client *c, par__backend **out, par_error *err);
  * *remote value* for each, a small object ("par.remote") naming the rank
  * and its store entry; the local backend ignores the scope. A graph that
  * has a remote value as a literal argument runs that task on its rank,
- * which reads the value from its store. The stores live until the client
- * is freed. */
+ * which reads the value from its store. A store entry lives until its
+ * remote value is released (FREE) or its client is freed. */
 void par__persist_scope(bool on);
 bool par__persist_scoped(void);
 /* True if v is a remote value; *rows gets its partition's length (rows of
@@ -73,6 +73,7 @@ bool par__remote_rows(const par_value *v, int64_t *rows);
 /* A remote value's payload: the rank whose store holds it, under the key
  * and run id that made it there. */
 typedef struct par__remote {
+        uint64_t session; /* the MPI client (session) that persisted it */
         int rank;
         uint64_t run;
         char *name;
@@ -81,10 +82,21 @@ typedef struct par__remote {
         int64_t bytes; /* what the rank holds, as par_value_nbytes */
 } par__remote;
 
+/* For backends that cannot read remote values where they are (the local
+ * one): if g has remote values as literal arguments, *out gets a copy of
+ * g with each replaced by its value, fetched from its rank through the
+ * live MPI client that persisted it (which must not be freed meanwhile);
+ * else *out is NULL. Errors: PAR_ESTATE (that client is freed), PAR_ENOMEM,
+ * and the fetch's own. */
+int par__remote_materialize(const par_graph *g, par_graph **out,
+                            par_error *err);
+
 /* The payload of a remote value, or NULL if v is not one. */
 const par__remote *par__remote_of(const par_value *v);
-/* A new remote value (copies key.name); NULL when memory runs out. */
-par_value *par__remote_new(int rank, uint64_t run, par_key key, int64_t rows,
-                           int64_t bytes);
+/* A new remote value (copies key.name); NULL when memory runs out.
+ * Releasing its last reference while its session lives frees the value on
+ * its rank (the driver sends a FREE). */
+par_value *par__remote_new(uint64_t session, int rank, uint64_t run,
+                           par_key key, int64_t rows, int64_t bytes);
 
 #endif

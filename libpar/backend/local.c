@@ -12,7 +12,18 @@ typedef struct local_backend {
 static int local_run(par__backend *b, const par_graph *g, size_t nkeys,
                      const par_key *keys, par_value **out, par_error *err)
 {
-        return par_graph_compute(b->client->ex, g, nkeys, keys, out, NULL, err);
+        /* Values persisted by an MPI client come here first. */
+        par_graph *copy = NULL;
+        int rc = par__remote_materialize(g, &copy, err);
+        if (rc < 0) {
+                for (size_t i = 0; i < nkeys; i++)
+                        out[i] = NULL;
+                return rc;
+        }
+        rc = par_graph_compute(b->client->ex, copy ? copy : g, nkeys, keys, out,
+                               NULL, err);
+        par_graph_free(copy);
+        return rc;
 }
 
 /* Runs once the plan is done, on whatever thread finished it. */
@@ -43,6 +54,16 @@ static int local_launch(par__backend *b, par_graph *g, size_t n,
                         par_future **futs, par_error *err)
 {
         par_client *c = b->client;
+        par_graph *copy = NULL;
+        int mrc = par__remote_materialize(g, &copy, err);
+        if (mrc < 0) {
+                par_graph_free(g);
+                return mrc;
+        }
+        if (copy) {
+                par_graph_free(g);
+                g = copy;
+        }
         par_key *keys = par__malloc((n ? n : 1) * sizeof *keys);
         par__launch *l = par__calloc(1, sizeof *l);
         par_future **fs = par__malloc((n ? n : 1) * sizeof *fs);

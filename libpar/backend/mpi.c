@@ -1,9 +1,11 @@
 /* The MPI backend's start-up and its driver (rank 0).
  *
- * par_mpi_init makes every rank >= 1 a worker (mpi_worker.c) and gives
- * rank 0 a client whose graphs run here: one driver thread makes every
- * MPI call of rank 0 (so MPI_THREAD_SERIALIZED is enough), taking the
- * client's computations one at a time from a queue. For each it compiles
+ * par_mpi_start makes every rank >= 1 a worker (mpi_worker.c) that serves
+ * every client rank 0 makes, one session at a time, until par_mpi_finish.
+ * Each client's graphs run here: its driver thread makes every MPI call
+ * of rank 0 while the client lives (so MPI_THREAD_SERIALIZED is enough),
+ * taking the client's computations one at a time from a queue, and
+ * sending the workers FREE for the remote values released meanwhile. For each it compiles
  * the graph (cull, check), places every task on a worker rank, gives each
  * task its wave (see mpi_worker.c), sends every worker its own tasks and
  * then receives the requested values and one status per worker. */
@@ -31,11 +33,23 @@ bool par__persist_scoped(void)
         return persisting;
 }
 
+/* Hands a released remote value to its live session, which frees it on
+ * the rank that holds it (a FREE message) and then frees r. False when
+ * the session is over (its workers dropped their stores) or cannot take
+ * it. Defined with the driver below. */
+static bool remote_forget(par__remote *r);
+
+static void remote_payload_free(par__remote *r)
+{
+        par__free(r->name);
+        par__free(r);
+}
+
 static void remote_free(void *p)
 {
         par__remote *r = p;
-        par__free(r->name);
-        par__free(r);
+        if (!remote_forget(r))
+                remote_payload_free(r);
 }
 
 static size_t remote_nbytes(const void *p)
@@ -74,8 +88,8 @@ bool par__remote_rows(const par_value *v, int64_t *rows)
         return r != NULL;
 }
 
-par_value *par__remote_new(int rank, uint64_t run, par_key key, int64_t rows,
-                           int64_t bytes)
+par_value *par__remote_new(uint64_t session, int rank, uint64_t run,
+                           par_key key, int64_t rows, int64_t bytes)
 {
         par__remote *r = par__calloc(1, sizeof *r);
         size_t n = strlen(key.name) + 1;
@@ -84,6 +98,7 @@ par_value *par__remote_new(int rank, uint64_t run, par_key key, int64_t rows,
                 return NULL;
         }
         memcpy(r->name, key.name, n);
+        r->session = session;
         r->rank = rank;
         r->run = run;
         r->index = key.index;
@@ -91,11 +106,155 @@ par_value *par__remote_new(int rank, uint64_t run, par_key key, int64_t rows,
         r->bytes = bytes;
         par_value *v = par_value_object(&remote_type, r);
         if (!v)
-                remote_free(r);
+                remote_payload_free(r);
         return v;
 }
 
+/* Fetches the values of n remote values (each from its rank, through the
+ * live MPI client that persisted them) into vals (new references).
+ * Defined with the driver below. */
+static int remote_fetch(size_t n, par_value *const *refs, par_value **vals,
+                        par_error *err);
+
+/* A copy of g whose literal arguments `lit` (by argument index) get the
+ * values `vals`; the other arguments as in g. */
+static int graph_substitute(const par_graph *g, const uint32_t *lit,
+                            par_value *const *vals, size_t n, par_graph **out,
+                            par_error *err)
+{
+        par_graph *c = par_graph_new();
+        par_arg small[16], *args = small;
+        size_t cap = 16, k = 0;
+        int rc = c ? 0 : PAR__ENOMEM(err, "copying a graph");
+        for (size_t t = 0; t < g->ntasks && rc == 0; t++) {
+                const par__task *task = &g->tasks[t];
+                if (task->nargs > cap) {
+                        par_arg *na = par__malloc(task->nargs * sizeof *na);
+                        if (!na) {
+                                rc = PAR__ENOMEM(err, "copying a graph");
+                                break;
+                        }
+                        if (args != small)
+                                par__free(args);
+                        args = na;
+                        cap = task->nargs;
+                }
+                for (uint32_t i = 0; i < task->nargs; i++) {
+                        uint32_t a = task->arg0 + i;
+                        const par__garg *ga = &g->args[a];
+                        if (k < n && lit[k] == a)
+                                args[i] = par_arg_value(vals[k++]);
+                        else if (ga->value)
+                                args[i] = par_arg_value(ga->value);
+                        else
+                                args[i] = par_arg_key(g->names.str[ga->key_name],
+                                                      ga->key_index);
+                }
+                rc = par_graph_add(c, par_key_make(g->names.str[task->name],
+                                                   task->index),
+                                   g->names.str[task->op], task->nargs, args,
+                                   err);
+        }
+        if (args != small)
+                par__free(args);
+        if (rc < 0) {
+                par_graph_free(c);
+                return rc;
+        }
+        *out = c;
+        return 0;
+}
+
+int par__remote_materialize(const par_graph *g, par_graph **out,
+                            par_error *err)
+{
+        *out = NULL;
+        size_t n = 0;
+        for (size_t a = 0; a < g->nargs; a++)
+                n += par__remote_of(g->args[a].value) != NULL;
+        if (!n)
+                return 0;
+        uint32_t *lit = par__malloc(n * sizeof *lit);
+        par_value **refs = par__malloc(n * sizeof *refs);
+        par_value **vals = par__calloc(n, sizeof *vals);
+        int rc = lit && refs && vals ? 0
+                                     : PAR__ENOMEM(err, "fetching persisted "
+                                                        "values");
+        for (size_t a = 0, k = 0; a < g->nargs && rc == 0; a++)
+                if (par__remote_of(g->args[a].value)) {
+                        lit[k] = (uint32_t)a;
+                        refs[k++] = g->args[a].value;
+                }
+        if (rc == 0)
+                rc = remote_fetch(n, refs, vals, err);
+        if (rc == 0)
+                rc = graph_substitute(g, lit, vals, n, out, err);
+        for (size_t k = 0; vals && k < n; k++)
+                par_value_release(vals[k]);
+        par__free(lit);
+        par__free(refs);
+        par__free(vals);
+        return rc;
+}
+
 #if !PAR_HAVE_MPI
+
+static int remote_fetch(size_t n, par_value *const *refs, par_value **vals,
+                        par_error *err)
+{
+        (void)n;
+        (void)refs;
+        (void)vals;
+        return par__errorf(err, PAR_ENOTSUP, "a remote value in a build "
+                           "without MPI");
+}
+
+static bool remote_forget(par__remote *r)
+{
+        (void)r;
+        return false;
+}
+
+static int no_mpi(par_error *err, const char *fn)
+{
+        return par__errorf(err, PAR_ENOTSUP,
+                           "%s: this build of par has no MPI backend "
+                           "(configure with -Dmpi=enabled where an MPI "
+                           "library is installed)", fn);
+}
+
+int par_mpi_start(int *argc, char ***argv, const par_mpi_opts *opts,
+                  par_error *err)
+{
+        (void)argc;
+        (void)argv;
+        (void)opts;
+        return no_mpi(err, "par_mpi_start");
+}
+
+int par_mpi_client_new(par_client **out, par_error *err)
+{
+        if (out)
+                *out = NULL;
+        return no_mpi(err, "par_mpi_client_new");
+}
+
+int par_mpi_finish(par_error *err)
+{
+        return no_mpi(err, "par_mpi_finish");
+}
+
+int par_mpi_stored(par_client *c, int rank, int64_t *values, int64_t *bytes,
+                   par_error *err)
+{
+        (void)c;
+        (void)rank;
+        if (values)
+                *values = 0;
+        if (bytes)
+                *bytes = 0;
+        return no_mpi(err, "par_mpi_stored");
+}
 
 int par_mpi_init(int *argc, char ***argv, const par_mpi_opts *opts,
                  par_client **out, par_error *err)
@@ -134,6 +293,9 @@ typedef struct mpi_job {
         par_future **futs;  /* launches: finished when done */
         par_key *fkeys;
         bool keep;          /* persist: keep the values where made */
+        bool stat;          /* no graph: ask the workers for their stores */
+        int stat_rank;      /* stat: one rank's, or -1 all */
+        int64_t nstored, bstored; /* stat: the answer */
         int rc;
         par_error err;
         par__event done;    /* runs: set when done */
@@ -141,21 +303,66 @@ typedef struct mpi_job {
 
 typedef struct mpi_backend {
         par__backend base;
-        MPI_Comm comm;
+        MPI_Comm comm;      /* the world's; not this backend's to free */
         int rank, size;
-        bool own_mpi;
+        uint64_t session;   /* this client's number in the world */
+        bool finish;        /* made by par_mpi_init: freeing it finishes */
         pthread_t thread;
         bool started;
         pthread_mutex_t lock;
         pthread_cond_t cond;
         mpi_job *head, *tail;
+        par__remote **frees; /* released remote values to free on ranks */
+        size_t nfrees, freecap;
         bool stopping;
-        uint64_t run_id;
         par__mpi_out out;
+        int64_t *kept_n, *kept_b; /* rank -> its store, as its last DONE said */
         int wthreads, wcores;
         double wmem;
         bool trace; /* PAR_MPI_TRACE=1: timings on standard error */
 } mpi_backend;
+
+typedef struct init_state {
+        MPI_Comm comm;
+        int rank, size;
+        bool own_mpi;
+} init_state;
+
+/* Rank 0's MPI world, from par_mpi_start to par_mpi_finish. Clients
+ * (sessions) come and go in it one at a time; the workers serve them all.
+ * `lock` guards `live` and `session` (remote values are released on any
+ * thread); the rest is touched by the thread that starts and finishes the
+ * world and by the live client's driver thread, one after the other. */
+static struct {
+        pthread_mutex_t lock;
+        bool started;
+        init_state is;
+        par_mpi_opts opts;
+        int wthreads, wcores;
+        double wmem;
+        uint64_t run_id;  /* across sessions: workers order runs by id */
+        uint64_t session; /* the last client's number */
+        mpi_backend *live;
+} world = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static bool remote_forget(par__remote *r)
+{
+        bool taken = false;
+        pthread_mutex_lock(&world.lock);
+        mpi_backend *mb = world.live;
+        if (mb && r->session == mb->session) {
+                pthread_mutex_lock(&mb->lock);
+                if (par__grow((void **)&mb->frees, &mb->freecap,
+                              mb->nfrees + 1, sizeof *mb->frees) == 0) {
+                        mb->frees[mb->nfrees++] = r;
+                        taken = true;
+                        pthread_cond_signal(&mb->cond);
+                }
+                pthread_mutex_unlock(&mb->lock);
+        }
+        pthread_mutex_unlock(&world.lock);
+        return taken;
+}
 
 /* ---- placement ----------------------------------------------------------- */
 
@@ -266,7 +473,26 @@ static int place(const mpi_backend *mb, const par_graph *g, const par__plan *p,
                                 uint32_t c = ++cnt[pl->rank[p->argdep[a]]];
                                 best = c > best ? c : best;
                         } else if (par__remote_of(g->args[a].value)) {
-                                int pr = par__remote_of(g->args[a].value)->rank;
+                                const par__remote *rv =
+                                        par__remote_of(g->args[a].value);
+                                int pr = rv->rank;
+                                if (rv->session != mb->session) {
+                                        char k[160];
+                                        par_key_format(par_key_make(
+                                                g->names.str[task->name],
+                                                task->index), k, sizeof k);
+                                        rc = par__errorf(
+                                                err, PAR_ESTATE,
+                                                "MPI backend: task %s reads a "
+                                                "value persisted by another "
+                                                "client (session %" PRIu64
+                                                "; this is %" PRIu64 "), "
+                                                "whose workers dropped it when "
+                                                "it was freed: persist it with "
+                                                "this client", k, rv->session,
+                                                mb->session);
+                                        goto fail;
+                                }
                                 if (pr < 1 || pr >= mb->size ||
                                     (pin && pin != pr)) {
                                         pin = -1;
@@ -383,18 +609,65 @@ static int run_message(mpi_backend *mb, par__mpi_tasks *tw,
         return rc;
 }
 
-static int send_ctrl(mpi_backend *mb, uint32_t op, uint64_t id, int dest,
-                     par_error *err)
+static int send_ctrl_on(par__mpi_out *o, MPI_Comm comm, uint32_t op,
+                        uint64_t id, int dest, par_error *err)
 {
         par__wbuf b = {0};
         int rc = par__mpi_put_u32(&b, op, err);
         if (rc == 0)
                 rc = par__mpi_put_u64(&b, id, err);
         if (rc == 0)
-                rc = par__mpi_isend(&mb->out, mb->comm, &b, dest,
-                                    PAR__MPI_TAG_CTRL, err);
+                rc = par__mpi_isend(o, comm, &b, dest, PAR__MPI_TAG_CTRL, err);
         par__wbuf_free(&b);
         return rc;
+}
+
+static int send_ctrl(mpi_backend *mb, uint32_t op, uint64_t id, int dest,
+                     par_error *err)
+{
+        return send_ctrl_on(&mb->out, mb->comm, op, id, dest, err);
+}
+
+/* FREE to each rank holding some of the released remote values; frees
+ * them. A FREE that cannot be sent leaves its values to the session's
+ * end (END drops every store). */
+static void send_frees(mpi_backend *mb, par__remote **fr, size_t n)
+{
+        for (int r = 1; r < mb->size; r++) {
+                par__wbuf b = {0};
+                uint32_t cnt = 0;
+                for (size_t i = 0; i < n; i++)
+                        cnt += fr[i]->rank == r;
+                if (!cnt)
+                        continue;
+                par_error e;
+                int rc = par__mpi_put_u32(&b, PAR__MPI_FREE, &e);
+                if (rc == 0)
+                        rc = par__mpi_put_u64(&b, 0, &e);
+                if (rc == 0)
+                        rc = par__mpi_put_u32(&b, cnt, &e);
+                for (size_t i = 0; i < n && rc == 0; i++) {
+                        const par__remote *rv = fr[i];
+                        if (rv->rank != r)
+                                continue;
+                        uint32_t len = (uint32_t)strlen(rv->name) + 1;
+                        rc = par__mpi_put_u64(&b, rv->run, &e);
+                        if (rc == 0)
+                                rc = par__mpi_put_u32(&b, len, &e);
+                        if (rc == 0)
+                                rc = par__wbuf_put(&b, rv->name, len, &e);
+                        if (rc == 0)
+                                rc = par__mpi_put_u64(&b, (uint64_t)rv->index,
+                                                      &e);
+                }
+                if (rc == 0)
+                        par__mpi_isend(&mb->out, mb->comm, &b, r,
+                                       PAR__MPI_TAG_CTRL, &e);
+                par__wbuf_free(&b);
+        }
+        for (size_t i = 0; i < n; i++)
+                remote_payload_free(fr[i]);
+        par__mpi_out_test(&mb->out, NULL);
 }
 
 /* ---- collecting ---------------------------------------------------------- */
@@ -404,6 +677,7 @@ typedef struct collect {
         par_value **val; /* task -> received value */
         bool *done;      /* rank -> status came */
         bool keep;       /* persist: values came as [rows, bytes] */
+        uint64_t session;
         int ndone;
         int rc;
         par_error err;
@@ -448,7 +722,8 @@ static int take_values(const par_graph *g, collect *cl, par__mpi_msg *m,
                         par_value *ref = NULL;
                         if (s0 && s1 && par_value_type(s0) == PAR_TYPE_INT64 &&
                             par_value_type(s1) == PAR_TYPE_INT64)
-                                ref = par__remote_new(m->src, cl->id, key,
+                                ref = par__remote_new(cl->session, m->src,
+                                                      cl->id, key,
                                                       par_value_int64_of(s0),
                                                       par_value_int64_of(s1));
                         par_value_release(v);
@@ -471,10 +746,14 @@ static void take_done(mpi_backend *mb, collect *cl, const par__mpi_msg *m)
         par__mpi_rd rd = {m->data, m->len, 0, false};
         uint64_t id = par__mpi_get_u64(&rd);
         int code = (int)par__mpi_get_u32(&rd);
-        if (rd.bad || id != cl->id || m->src <= 0 || cl->done[m->src])
+        uint64_t nkept = par__mpi_get_u64(&rd), bkept = par__mpi_get_u64(&rd);
+        if (rd.bad || id != cl->id || m->src <= 0 || m->src >= mb->size ||
+            cl->done[m->src])
                 return;
         cl->done[m->src] = true;
         cl->ndone++;
+        mb->kept_n[m->src] = (int64_t)nkept;
+        mb->kept_b[m->src] = (int64_t)bkept;
         if (code >= 0)
                 return;
         par_error e;
@@ -538,7 +817,8 @@ static int drive(mpi_backend *mb, const par_graph *g, size_t nkeys,
                 return rc;
         uint64_t t1 = par_now_ns();
         placement pl = {0};
-        collect cl = {.id = ++mb->run_id, .keep = keep};
+        collect cl = {.id = ++world.run_id, .keep = keep,
+                      .session = mb->session};
         par_error_clear(&cl.err);
         cl.val = par__calloc(g->ntasks ? g->ntasks : 1, sizeof *cl.val);
         cl.done = par__calloc((size_t)mb->size, sizeof *cl.done);
@@ -597,6 +877,11 @@ static int drive(mpi_backend *mb, const par_graph *g, size_t nkeys,
                         par_value_release(out[i]);
                         out[i] = NULL;
                 }
+        /* A failed persist may have left values in stores whose summaries
+         * never became remote values here: drop the whole run. */
+        if (rc < 0 && keep)
+                for (int k = 1; k < mb->size; k++)
+                        send_ctrl(mb, PAR__MPI_DROP, cl.id, k, NULL);
         for (size_t t = 0; cl.val && t < g->ntasks; t++)
                 par_value_release(cl.val[t]);
         par__free(cl.val);
@@ -607,6 +892,44 @@ static int drive(mpi_backend *mb, const par_graph *g, size_t nkeys,
 }
 
 /* ---- the driver thread and the method table ------------------------------ */
+
+/* STAT: every worker answers DONE with the size of its store. */
+static int stat_run(mpi_backend *mb, int rank, int64_t *n, int64_t *bytes,
+                    par_error *err)
+{
+        *n = *bytes = 0;
+        if (mb->size == 1)
+                return 0;
+        collect cl = {.id = ++world.run_id, .session = mb->session};
+        par_error_clear(&cl.err);
+        cl.done = par__calloc((size_t)mb->size, sizeof *cl.done);
+        if (!cl.done)
+                return PAR__ENOMEM(err, "asking the workers for their stores");
+        int rc = 0, r = 1;
+        for (; r < mb->size && rc == 0; r++)
+                rc = send_ctrl(mb, PAR__MPI_STAT, cl.id, r, err);
+        if (rc < 0) {
+                for (int k = r - 1; k < mb->size; k++)
+                        if (!cl.done[k]) {
+                                cl.done[k] = true;
+                                cl.ndone++;
+                        }
+        }
+        int crc = collect_run(mb, NULL, &cl);
+        if (rc == 0 && crc < 0) {
+                rc = crc;
+                if (err)
+                        *err = cl.err;
+        }
+        for (int k = 1; rc == 0 && k < mb->size; k++) {
+                if (rank >= 0 && k != rank)
+                        continue;
+                *n += mb->kept_n[k];
+                *bytes += mb->kept_b[k];
+        }
+        par__free(cl.done);
+        return rc;
+}
 
 static void job_finish(mpi_backend *mb, mpi_job *j)
 {
@@ -625,12 +948,15 @@ static void job_finish(mpi_backend *mb, mpi_job *j)
         par__client_launch_end(mb->base.client);
 }
 
+/* Takes jobs and released remote values until the client closes; then
+ * ends the session on the workers (they drop its stores and wait for the
+ * next client). */
 static void *driver_main(void *arg)
 {
         mpi_backend *mb = arg;
         for (;;) {
                 pthread_mutex_lock(&mb->lock);
-                while (!mb->head && !mb->stopping)
+                while (!mb->head && !mb->nfrees && !mb->stopping)
                         pthread_cond_wait(&mb->cond, &mb->lock);
                 mpi_job *j = mb->head;
                 if (j) {
@@ -638,16 +964,32 @@ static void *driver_main(void *arg)
                         if (!mb->head)
                                 mb->tail = NULL;
                 }
+                par__remote **fr = mb->frees;
+                size_t nfr = mb->nfrees;
+                mb->frees = NULL;
+                mb->nfrees = mb->freecap = 0;
                 pthread_mutex_unlock(&mb->lock);
-                if (!j)
+                /* Frees first: a job queued after a release (a STAT) sees
+                 * the stores without the freed values. */
+                if (nfr)
+                        send_frees(mb, fr, nfr);
+                par__free(fr);
+                if (!j) {
+                        if (nfr)
+                                continue;
                         break;
+                }
                 par_error_clear(&j->err);
-                j->rc = drive(mb, j->g, j->nkeys, j->keys, j->out, j->keep,
-                              &j->err);
+                if (j->stat)
+                        j->rc = stat_run(mb, j->stat_rank, &j->nstored,
+                                         &j->bstored, &j->err);
+                else
+                        j->rc = drive(mb, j->g, j->nkeys, j->keys, j->out,
+                                      j->keep, &j->err);
                 job_finish(mb, j);
         }
         for (int r = 1; r < mb->size; r++)
-                send_ctrl(mb, PAR__MPI_STOP, 0, r, NULL);
+                send_ctrl(mb, PAR__MPI_END, 0, r, NULL);
         par__mpi_out_drain(&mb->out);
         return NULL;
 }
@@ -726,6 +1068,12 @@ static int mpi_summary(const par__backend *b, char *buf, size_t size)
 static void mpi_close(par__backend *b)
 {
         mpi_backend *mb = (mpi_backend *)b;
+        /* From here on released remote values are freed here only: the
+         * workers drop the session's stores at END. */
+        pthread_mutex_lock(&world.lock);
+        if (world.live == mb)
+                world.live = NULL;
+        pthread_mutex_unlock(&world.lock);
         if (mb->started) {
                 pthread_mutex_lock(&mb->lock);
                 mb->stopping = true;
@@ -733,14 +1081,19 @@ static void mpi_close(par__backend *b)
                 pthread_mutex_unlock(&mb->lock);
                 pthread_join(mb->thread, NULL);
         }
+        for (size_t i = 0; i < mb->nfrees; i++)
+                remote_payload_free(mb->frees[i]);
+        par__free(mb->frees);
         par__free(mb->out.req);
         par__free(mb->out.hold);
-        MPI_Comm_free(&mb->comm);
-        if (mb->own_mpi)
-                MPI_Finalize();
+        par__free(mb->kept_n);
+        par__free(mb->kept_b);
+        bool finish = mb->finish;
         pthread_cond_destroy(&mb->cond);
         pthread_mutex_destroy(&mb->lock);
         par__free(mb);
+        if (finish)
+                par_mpi_finish(NULL);
 }
 
 static const par__backend_ops mpi_ops = {
@@ -752,27 +1105,98 @@ static const par__backend_ops mpi_ops = {
         .close = mpi_close,
 };
 
-/* ---- start-up ------------------------------------------------------------ */
+static int remote_fetch(size_t n, par_value *const *refs, par_value **vals,
+                        par_error *err)
+{
+        pthread_mutex_lock(&world.lock);
+        mpi_backend *mb = world.live;
+        for (size_t k = 0; k < n; k++) {
+                const par__remote *r = par__remote_of(refs[k]);
+                if (mb && r->session == mb->session)
+                        continue;
+                pthread_mutex_unlock(&world.lock);
+                return par__errorf(err, PAR_ESTATE,
+                                   "a graph reads persisted ('%s', %" PRId64
+                                   ") of MPI client %" PRIu64 ", which is "
+                                   "freed (its workers dropped it): persist "
+                                   "it again", r->name, r->index, r->session);
+        }
+        pthread_mutex_unlock(&world.lock);
+        /* par.identity of each, run where it is, sent here. */
+        par_graph *g = par_graph_new();
+        par_key *keys = par__malloc(n * sizeof *keys);
+        int rc = g && keys ? 0 : PAR__ENOMEM(err, "fetching persisted values");
+        for (size_t k = 0; k < n && rc == 0; k++) {
+                keys[k] = par_key_make("par-fetch", (int64_t)k);
+                rc = par_graph_add(g, keys[k], "par.identity", 1,
+                                   (par_arg[]){par_arg_value(refs[k])}, err);
+        }
+        if (rc == 0)
+                rc = mpi_run(&mb->base, g, n, keys, vals, err);
+        par__free(keys);
+        par_graph_free(g);
+        return rc;
+}
 
-typedef struct init_state {
-        MPI_Comm comm;
-        int rank, size;
-        bool own_mpi;
-} init_state;
+int par_mpi_stored(par_client *c, int rank, int64_t *values, int64_t *bytes,
+                   par_error *err)
+{
+        if (values)
+                *values = 0;
+        if (bytes)
+                *bytes = 0;
+        if (!c || c->backend->ops != &mpi_ops)
+                return par__errorf(err, PAR_EINVAL,
+                                   "par_mpi_stored: the client is %s, not an "
+                                   "MPI client", c ? "local" : "NULL");
+        mpi_backend *mb = (mpi_backend *)c->backend;
+        if (rank != -1 && (rank < 1 || rank >= mb->size))
+                return par__errorf(err, PAR_EINVAL,
+                                   "par_mpi_stored: rank %d is not a worker "
+                                   "(1..%d, or -1 for all)", rank,
+                                   mb->size - 1);
+        mpi_job j = {.stat = true, .stat_rank = rank};
+        par__event_init(&j.done);
+        enqueue(mb, &j);
+        par__event_wait(&j.done);
+        if (j.rc < 0) {
+                if (err)
+                        *err = j.err;
+                return j.rc;
+        }
+        if (values)
+                *values = j.nstored;
+        if (bytes)
+                *bytes = j.bstored;
+        return 0;
+}
+
+/* ---- start-up ------------------------------------------------------------ */
 
 static int make_mpi(par_client *c, void *ud, par__backend **out,
                     par_error *err)
 {
-        init_state *is = ud;
+        (void)ud;
         mpi_backend *mb = par__calloc(1, sizeof *mb);
         if (!mb)
                 return PAR__ENOMEM(err, "creating the MPI backend");
+        size_t n = (size_t)world.is.size;
+        mb->kept_n = par__calloc(n, sizeof *mb->kept_n);
+        mb->kept_b = par__calloc(n, sizeof *mb->kept_b);
+        if (!mb->kept_n || !mb->kept_b) {
+                par__free(mb->kept_n);
+                par__free(mb->kept_b);
+                par__free(mb);
+                return PAR__ENOMEM(err, "creating the MPI backend");
+        }
         mb->base.ops = &mpi_ops;
         mb->base.client = c;
-        mb->comm = is->comm;
-        mb->rank = is->rank;
-        mb->size = is->size;
-        mb->own_mpi = is->own_mpi;
+        mb->comm = world.is.comm;
+        mb->rank = world.is.rank;
+        mb->size = world.is.size;
+        mb->wthreads = world.wthreads;
+        mb->wcores = world.wcores;
+        mb->wmem = world.wmem;
         const char *tr = getenv("PAR_MPI_TRACE");
         mb->trace = tr && *tr && strcmp(tr, "0") != 0;
         pthread_mutex_init(&mb->lock, NULL);
@@ -782,10 +1206,10 @@ static int make_mpi(par_client *c, void *ud, par__backend **out,
 }
 
 /* Every rank says whether it started and what it has; rank 0 learns the
- * workers' threads, cores and memory. Returns the first failure of any
- * rank (by rank order) as seen by all. */
+ * workers' threads, cores and memory (into the world). Returns the first
+ * failure of any rank (by rank order) as seen by all. */
 static int exchange_info(init_state *is, int status, int threads,
-                         mpi_backend *mb, par_error *err)
+                         par_error *err)
 {
         double mine[4] = {status, threads, par_cpu_count(),
                           (double)par_memory_total()};
@@ -802,16 +1226,16 @@ static int exchange_info(init_state *is, int status, int threads,
         }
         int worst[2] = {(int)mine[0], 0};
         if (is->rank == 0) {
+                world.wthreads = world.wcores = 0;
+                world.wmem = 0;
                 for (int r = 1; r < is->size; r++) {
                         if (all[4 * r] < 0 && !worst[0]) {
                                 worst[0] = (int)all[4 * r];
                                 worst[1] = r;
                         }
-                        if (mb) {
-                                mb->wthreads += (int)all[4 * r + 1];
-                                mb->wcores += (int)all[4 * r + 2];
-                                mb->wmem += all[4 * r + 3];
-                        }
+                        world.wthreads += (int)all[4 * r + 1];
+                        world.wcores += (int)all[4 * r + 2];
+                        world.wmem += all[4 * r + 3];
                 }
                 par__free(all);
         }
@@ -820,7 +1244,7 @@ static int exchange_info(init_state *is, int status, int threads,
                 return par__mpi_fail(err, "MPI_Bcast", rc);
         if (worst[0] < 0 && status == 0)
                 return par__errorf(err, worst[0],
-                                   "par_mpi_init: rank %d could not start "
+                                   "par_mpi_start: rank %d could not start "
                                    "(%s)", worst[1], par_status_name(worst[0]));
         return worst[0] < 0 ? worst[0] : 0;
 }
@@ -828,6 +1252,11 @@ static int exchange_info(init_state *is, int status, int threads,
 static int mpi_start(int *argc, char ***argv, init_state *is, par_error *err)
 {
         int flag = 0, provided = 0, rc;
+        MPI_Finalized(&flag);
+        if (flag)
+                return par__errorf(err, PAR_ESTATE,
+                                   "par_mpi_start: MPI was finalized in this "
+                                   "process; it cannot start again");
         MPI_Initialized(&flag);
         if (!flag) {
                 rc = MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED,
@@ -842,7 +1271,7 @@ static int mpi_start(int *argc, char ***argv, init_state *is, par_error *err)
                 if (is->own_mpi)
                         MPI_Finalize();
                 return par__errorf(err, PAR_ENOTSUP,
-                                   "par_mpi_init: MPI gives thread level %d, "
+                                   "par_mpi_start: MPI gives thread level %d, "
                                    "the MPI backend needs "
                                    "MPI_THREAD_SERIALIZED (%d) or more",
                                    provided, MPI_THREAD_SERIALIZED);
@@ -867,19 +1296,130 @@ static void mpi_stop(init_state *is)
                 MPI_Finalize();
 }
 
+/* Ranks >= 1: serve every session until rank 0 finishes the world. */
 static int worker_main(init_state *is, const par_mpi_opts *o, par_error *err)
 {
         par_executor *ex = NULL;
         int st = par_executor_new(&(par_executor_opts){.kind = o->executor,
                                                        .threads = o->threads},
                                   &ex, err);
-        int rc = exchange_info(is, st, ex ? par_executor_threads(ex) : 0, NULL,
-                               err);
+        int rc = exchange_info(is, st, ex ? par_executor_threads(ex) : 0, err);
         if (rc == 0)
                 rc = par__mpi_worker_serve(is->comm, ex, err);
         par_executor_free(ex);
         mpi_stop(is);
         return rc < 0 ? rc : PAR_MPI_WORKER;
+}
+
+int par_mpi_start(int *argc, char ***argv, const par_mpi_opts *opts,
+                  par_error *err)
+{
+        pthread_mutex_lock(&world.lock);
+        bool started = world.started;
+        pthread_mutex_unlock(&world.lock);
+        if (started)
+                return par__errorf(err, PAR_ESTATE,
+                                   "par_mpi_start: the MPI world is already "
+                                   "started in this process");
+        par_mpi_opts o = opts ? *opts : (par_mpi_opts){0};
+        init_state is = {0};
+        int rc = mpi_start(argc, argv, &is, err);
+        if (rc < 0)
+                return rc;
+        if (is.rank != 0)
+                return worker_main(&is, &o, err);
+        rc = exchange_info(&is, 0, 0, err);
+        if (rc < 0) {
+                mpi_stop(&is); /* no rank serves after a failed start */
+                return rc;
+        }
+        pthread_mutex_lock(&world.lock);
+        world.is = is;
+        world.opts = o;
+        world.started = true;
+        pthread_mutex_unlock(&world.lock);
+        return PAR_MPI_DRIVER;
+}
+
+int par_mpi_client_new(par_client **out, par_error *err)
+{
+        if (!out)
+                return par__errorf(err, PAR_EINVAL,
+                                   "par_mpi_client_new: `out` is NULL");
+        *out = NULL;
+        pthread_mutex_lock(&world.lock);
+        int rc = 0;
+        if (!world.started)
+                rc = par__errorf(err, PAR_ESTATE,
+                                 "par_mpi_client_new: the MPI world is not "
+                                 "started here (call par_mpi_start first, "
+                                 "on rank 0)");
+        else if (world.live)
+                rc = par__errorf(err, PAR_ESTATE,
+                                 "par_mpi_client_new: client %" PRIu64 " of "
+                                 "this MPI world is still live; free it "
+                                 "first (one client at a time)",
+                                 world.live->session);
+        if (rc < 0) {
+                pthread_mutex_unlock(&world.lock);
+                return rc;
+        }
+        par_client *c = NULL;
+        rc = par__client_new_with(
+                &(par_client_opts){.executor = world.opts.executor,
+                                   .threads = world.opts.threads},
+                make_mpi, NULL, &c, err);
+        mpi_backend *mb = c ? (mpi_backend *)c->backend : NULL;
+        if (rc == 0) {
+                mb->session = ++world.session;
+                if (pthread_create(&mb->thread, NULL, driver_main, mb) != 0)
+                        rc = par__errorf(err, PAR_ESYS, "par_mpi_client_new: "
+                                         "cannot start the driver thread");
+                else
+                        mb->started = true;
+        }
+        if (rc == 0)
+                world.live = mb;
+        pthread_mutex_unlock(&world.lock);
+        if (rc < 0) {
+                par_client_free(c);
+                return rc;
+        }
+        *out = c;
+        return 0;
+}
+
+int par_mpi_finish(par_error *err)
+{
+        pthread_mutex_lock(&world.lock);
+        int rc = 0;
+        if (!world.started)
+                rc = par__errorf(err, PAR_ESTATE,
+                                 "par_mpi_finish: the MPI world is not "
+                                 "started here (or already finished)");
+        else if (world.live)
+                rc = par__errorf(err, PAR_ESTATE,
+                                 "par_mpi_finish: client %" PRIu64 " is "
+                                 "still live; free it first",
+                                 world.live->session);
+        if (rc < 0) {
+                pthread_mutex_unlock(&world.lock);
+                return rc;
+        }
+        par__mpi_out o = {0};
+        for (int r = 1; r < world.is.size; r++) {
+                int src = send_ctrl_on(&o, world.is.comm, PAR__MPI_STOP, 0, r,
+                                       err);
+                if (src < 0 && rc == 0)
+                        rc = src;
+        }
+        par__mpi_out_drain(&o);
+        par__free(o.req);
+        par__free(o.hold);
+        mpi_stop(&world.is);
+        world.started = false;
+        pthread_mutex_unlock(&world.lock);
+        return rc;
 }
 
 int par_mpi_init(int *argc, char ***argv, const par_mpi_opts *opts,
@@ -888,36 +1428,18 @@ int par_mpi_init(int *argc, char ***argv, const par_mpi_opts *opts,
         if (!out)
                 return par__errorf(err, PAR_EINVAL, "par_mpi_init: `out` is NULL");
         *out = NULL;
-        par_mpi_opts o = opts ? *opts : (par_mpi_opts){0};
-        init_state is = {0};
-        int rc = mpi_start(argc, argv, &is, err);
-        if (rc < 0)
-                return rc;
-        if (is.rank != 0)
-                return worker_main(&is, &o, err);
+        int role = par_mpi_start(argc, argv, opts, err);
+        if (role != PAR_MPI_DRIVER)
+                return role;
         par_client *c = NULL;
-        int st = par__client_new_with(&(par_client_opts){.executor = o.executor,
-                                                         .threads = o.threads},
-                                      make_mpi, &is, &c, err);
-        mpi_backend *mb = c ? (mpi_backend *)c->backend : NULL;
-        rc = exchange_info(&is, st, 0, mb, err);
-        if (rc == 0) {
-                if (pthread_create(&mb->thread, NULL, driver_main, mb) != 0)
-                        rc = par__errorf(err, PAR_ESYS, "par_mpi_init: cannot "
-                                         "start the driver thread");
-                else
-                        mb->started = true;
+        int rc = par_mpi_client_new(&c, err);
+        if (rc < 0) {
+                par_mpi_finish(NULL); /* the workers stop too */
+                return rc;
         }
-        if (rc == 0) {
-                *out = c;
-                return PAR_MPI_DRIVER;
-        }
-        /* No rank serves after a failed start. */
-        if (c)
-                par_client_free(c); /* frees the communicator, finalizes */
-        else
-                mpi_stop(&is);
-        return rc;
+        ((mpi_backend *)c->backend)->finish = true;
+        *out = c;
+        return PAR_MPI_DRIVER;
 }
 
 #endif

@@ -714,6 +714,83 @@ int par__mpi_store_put(par__mpi_store *s, uint64_t run, par_key key,
         return 0;
 }
 
+/* Drops the entries `drop` says to (by index), keeping the others in
+ * order, and rebuilds the slots. Deleting from open addressing needs
+ * tombstones or a rebuild; frees come in batches (one FREE message per
+ * rank), so one rebuild per batch is cheap. */
+static void store_compact(par__mpi_store *s, const bool *drop)
+{
+        size_t k = 0;
+        for (size_t i = 0; i < s->n; i++) {
+                if (drop[i]) {
+                        par__free(s->e[i].name);
+                        par_value_release(s->e[i].v);
+                        continue;
+                }
+                s->e[k++] = s->e[i];
+        }
+        s->n = k;
+        if (!s->nslot)
+                return;
+        memset(s->slot, 0, s->nslot * sizeof *s->slot);
+        size_t mask = s->nslot - 1;
+        for (size_t j = 0; j < s->n; j++) {
+                par__mpi_kept *e = &s->e[j];
+                size_t i = kept_hash(e->run, par_key_make(e->name, e->index)) &
+                           mask;
+                while (s->slot[i])
+                        i = (i + 1) & mask;
+                s->slot[i] = (uint32_t)j + 1;
+        }
+}
+
+static size_t store_find(const par__mpi_store *s, uint64_t run, par_key key)
+{
+        if (!s->nslot)
+                return SIZE_MAX;
+        size_t mask = s->nslot - 1;
+        for (size_t i = kept_hash(run, key) & mask; s->slot[i]; i = (i + 1) & mask)
+                if (kept_is(&s->e[s->slot[i] - 1], run, key))
+                        return s->slot[i] - 1;
+        return SIZE_MAX;
+}
+
+int par__mpi_store_drop(par__mpi_store *s, size_t n, const uint64_t *runs,
+                        const par_key *keys, uint64_t whole_run, par_error *err)
+{
+        if (!s->n)
+                return 0;
+        bool *drop = par__calloc(s->n, sizeof *drop);
+        if (!drop)
+                return PAR__ENOMEM(err, "freeing persisted values");
+        size_t hit = 0;
+        for (size_t i = 0; i < n; i++) {
+                size_t k = store_find(s, runs[i], keys[i]);
+                if (k != SIZE_MAX && !drop[k]) {
+                        drop[k] = true;
+                        hit++;
+                }
+        }
+        for (size_t k = 0; whole_run && k < s->n; k++)
+                if (s->e[k].run == whole_run && !drop[k]) {
+                        drop[k] = true;
+                        hit++;
+                }
+        if (hit)
+                store_compact(s, drop);
+        par__free(drop);
+        return 0;
+}
+
+void par__mpi_store_stats(const par__mpi_store *s, uint64_t *count,
+                          uint64_t *bytes)
+{
+        *count = s->n;
+        *bytes = 0;
+        for (size_t k = 0; k < s->n; k++)
+                *bytes += par_value_nbytes(s->e[k].v);
+}
+
 void par__mpi_store_free(par__mpi_store *s)
 {
         for (size_t k = 0; k < s->n; k++) {

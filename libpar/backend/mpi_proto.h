@@ -23,13 +23,27 @@ enum {
                                     * the VALUES message that names it */
 };
 
-enum { PAR__MPI_RUN = 1, PAR__MPI_ABORT = 2, PAR__MPI_STOP = 3 };
+/* CTRL ops. END closes a session (a client): the workers drop their
+ * stores and wait for the next one; STOP ends the workers. FREE: u32
+ * count, then per entry u64 run, u32 name length (with NUL), name, i64
+ * index: persisted values to drop. DROP: every value of the run id (a
+ * persist that failed). STAT: answer DONE at once, with the store's size. */
+enum {
+        PAR__MPI_RUN = 1,
+        PAR__MPI_ABORT = 2,
+        PAR__MPI_STOP = 3,
+        PAR__MPI_END = 4,
+        PAR__MPI_FREE = 5,
+        PAR__MPI_DROP = 6,
+        PAR__MPI_STAT = 7
+};
 
 /* A destination in a RUN's send list meaning "persist": keep the value in
  * this rank's store under (run id, key) and send rank 0 [rows, bytes]. */
 #define PAR__MPI_KEEP UINT32_MAX
 
-/* A worker's persisted values, by (run id, key). Lives until STOP. */
+/* A worker's persisted values, by (run id, key). Entries leave on FREE
+ * and DROP; the whole store at the end of the session (END, STOP). */
 typedef struct par__mpi_kept {
         uint64_t run;
         char *name;
@@ -50,6 +64,14 @@ int par__mpi_store_put(par__mpi_store *s, uint64_t run, par_key key,
 /* The kept value (borrowed), or NULL. */
 par_value *par__mpi_store_get(const par__mpi_store *s, uint64_t run,
                               par_key key);
+/* Frees the entries named by (runs[i], keys[i]) and, if whole_run is not
+ * 0, every entry of that run; absent ones are ignored. Errors: PAR_ENOMEM
+ * (nothing freed). */
+int par__mpi_store_drop(par__mpi_store *s, size_t n, const uint64_t *runs,
+                        const par_key *keys, uint64_t whole_run, par_error *err);
+/* How many values the store holds and their par_value_nbytes. */
+void par__mpi_store_stats(const par__mpi_store *s, uint64_t *count,
+                          uint64_t *bytes);
 void par__mpi_store_free(par__mpi_store *s);
 
 /* What a send in flight holds: its buffer, and the values whose memory

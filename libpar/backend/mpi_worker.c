@@ -62,7 +62,7 @@ typedef struct worker {
         par__mpi_msg *stash; /* values that came before their run */
         size_t nstash, stashcap;
         par__mpi_batch *batch; /* by destination rank */
-        par__mpi_store store;  /* persisted values, until STOP */
+        par__mpi_store store;  /* persisted values of the session */
         bool stop;
         bool trace;
 } worker;
@@ -490,23 +490,65 @@ out:
         return 0;
 }
 
-/* DONE: u64 id, u32 status, then (on failure) a wire error. */
-static int send_done(worker *w, wrun *r, par_error *err)
+/* DONE: u64 id, u32 status, u64 values and u64 bytes in this rank's
+ * store, then (on failure) a wire error. */
+static int send_status(worker *w, uint64_t id, int code, const char *msg,
+                       par_error *err)
 {
         par__wbuf b = {0};
-        int code = r->code ? r->code : r->aborted ? PAR_ECANCELED : 0;
-        int rc = par__mpi_put_u64(&b, r->id, err);
+        uint64_t nkept, bkept;
+        par__mpi_store_stats(&w->store, &nkept, &bkept);
+        int rc = par__mpi_put_u64(&b, id, err);
         if (rc == 0)
                 rc = par__mpi_put_u32(&b, (uint32_t)code, err);
+        if (rc == 0)
+                rc = par__mpi_put_u64(&b, nkept, err);
+        if (rc == 0)
+                rc = par__mpi_put_u64(&b, bkept, err);
         if (rc == 0 && code)
-                rc = par__wire_encode_error(&b, code,
-                                            r->code ? r->error.message
-                                                    : "canceled",
-                                            err);
+                rc = par__wire_encode_error(&b, code, msg, err);
         if (rc == 0)
                 rc = par__mpi_isend(&w->out, w->comm, &b, 0, PAR__MPI_TAG_DONE,
                                     err);
         par__wbuf_free(&b);
+        return rc;
+}
+
+static int send_done(worker *w, wrun *r, par_error *err)
+{
+        int code = r->code ? r->code : r->aborted ? PAR_ECANCELED : 0;
+        return send_status(w, r->id, code,
+                           r->code ? r->error.message : "canceled", err);
+}
+
+/* FREE: u32 count, then per entry u64 run, u32 name length (with NUL),
+ * the name, i64 index. */
+static int on_free(worker *w, par__mpi_rd *rd, par_error *err)
+{
+        uint32_t n = par__mpi_get_u32(rd);
+        if (rd->bad || n > rd->n / 16)
+                return par__errorf(err, PAR_EPARSE, "rank %d: a FREE message "
+                                   "of %zu bytes is malformed", w->rank, rd->n);
+        uint64_t *runs = par__malloc((n ? n : 1) * sizeof *runs);
+        par_key *keys = par__malloc((n ? n : 1) * sizeof *keys);
+        int rc = runs && keys ? 0 : PAR__ENOMEM(err, "freeing persisted values");
+        for (uint32_t i = 0; i < n && rc == 0; i++) {
+                runs[i] = par__mpi_get_u64(rd);
+                uint32_t len = par__mpi_get_u32(rd);
+                const uint8_t *name = par__mpi_get_bytes(rd, len);
+                uint64_t index = par__mpi_get_u64(rd);
+                if (rd->bad || len == 0 || name[len - 1] != 0)
+                        rc = par__errorf(err, PAR_EPARSE, "rank %d: entry %u "
+                                         "of a FREE message is malformed "
+                                         "(offset %zu)", w->rank, i, rd->pos);
+                else
+                        keys[i] = par_key_make((const char *)name,
+                                               (int64_t)index);
+        }
+        if (rc == 0)
+                rc = par__mpi_store_drop(&w->store, n, runs, keys, 0, err);
+        par__free(runs);
+        par__free(keys);
         return rc;
 }
 
@@ -636,6 +678,19 @@ static int on_message(worker *w, par__mpi_msg *m, par_error *err)
                 }
         } else if (op == PAR__MPI_STOP) {
                 w->stop = true;
+        } else if (op == PAR__MPI_END) {
+                /* The client is gone: so are its persisted values. */
+                par__mpi_store_free(&w->store);
+        } else if (op == PAR__MPI_FREE) {
+                /* A FREE that cannot be read or done leaves the values
+                 * to the session's end; the worker goes on. */
+                par_error e;
+                (void)on_free(w, &rd, &e);
+        } else if (op == PAR__MPI_DROP) {
+                par_error e;
+                (void)par__mpi_store_drop(&w->store, 0, NULL, NULL, id, &e);
+        } else if (op == PAR__MPI_STAT) {
+                return send_status(w, id, 0, NULL, err);
         }
         return 0;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "backend/backend.h"
 #include "bag/internal.h"
 
 static int compute_partition(par_client *c, par_bag *b, int64_t i,
@@ -143,6 +144,49 @@ int par_bag_compute(par_client *c, par_bag *b, par_value **out, par_error *err)
                 if (!*out)
                         rc = PAR__ENOMEM(err, "computing a bag");
         }
+        for (size_t i = 0; ds && vals && i < n; i++) {
+                par_delayed_release(ds[i]);
+                par_value_release(vals[i]);
+        }
+        par__free(ds);
+        par__free(vals);
+        return rc;
+}
+
+int par_bag_persist(par_client *c, par_bag *b, par_bag **out, par_error *err)
+{
+        if (!c || !b || !out)
+                return par__errorf(err, PAR_EINVAL,
+                                   "par_bag_persist: client, bag and out are "
+                                   "required");
+        *out = NULL;
+        size_t n = (size_t)b->npartitions;
+        par_delayed **ds = par__calloc(n ? n : 1, sizeof *ds);
+        par_value **vals = par__calloc(n ? n : 1, sizeof *vals);
+        int rc = ds && vals ? 0 : PAR__ENOMEM(err, "persisting a bag");
+        for (size_t i = 0; i < n && rc == 0; i++)
+                rc = par_bag_partition(b, (int64_t)i, &ds[i], err);
+        /* A remote backend (MPI) keeps the partitions where they were made
+         * and gives remote values (backend/backend.h) in their place. */
+        if (rc == 0) {
+                par__persist_scope(true);
+                rc = par_compute(c, n, ds, vals, err);
+                par__persist_scope(false);
+        }
+        par_graph *g = NULL;
+        if (rc == 0 && !(g = par_graph_new()))
+                rc = PAR__ENOMEM(err, "persisting a bag");
+        /* The persisted bag keeps its source's name: its keys stand for the
+         * same partitions, now held as values. */
+        for (size_t i = 0; i < n && rc == 0; i++)
+                rc = par_graph_add(g, par_key_make(b->name, (int64_t)i),
+                                   "par.identity", 1,
+                                   (par_arg[]){par_arg_value(vals[i])}, err);
+        if (rc == 0) {
+                rc = par__bag_new(g, b->name, b->npartitions, 0, NULL, out, err);
+                g = NULL;
+        }
+        par_graph_free(g);
         for (size_t i = 0; ds && vals && i < n; i++) {
                 par_delayed_release(ds[i]);
                 par_value_release(vals[i]);

@@ -3,7 +3,10 @@
  * delayed calls and futures through an MPI client and through a local
  * client, and checks that the results are equal; then that a failing task
  * reports its rank and key, that an unknown op fails cleanly, and that
- * the client still works after failures. Ranks >= 1 serve as workers.
+ * the client still works after failures; that persisted frames, arrays
+ * and bags stay on the workers and releasing them empties the workers'
+ * stores; and that several clients in sequence (sessions) share nothing.
+ * Ranks >= 1 serve as workers.
  *
  * Exit 77 (skipped) in sanitizer builds, where OpenMPI's own threads and
  * leaks would be reported (PAR_TEST_MPI_SANITIZED=1 runs it anyway), when
@@ -211,45 +214,58 @@ static void check_stat(par_client *mc, par_client *lc, par_frame *a,
         par_delayed_release(db);
 }
 
+/* Values the workers hold for client c (-1 when the query fails). */
+static int64_t stored(par_client *c, int64_t *bytes)
+{
+        int64_t n = -1;
+        par_error err = {0};
+        CHECK_OK(par_mpi_stored(c, -1, &n, bytes, &err), &err);
+        return n;
+}
+
 /* persist keeps the partitions on the ranks that made them: the persisted
- * layer holds small remote values (computing it on a local client hands
- * them back as they are), and later graphs run where the partitions are. */
+ * layer holds small remote values (a local client computing it fetches
+ * them), and later graphs run where the partitions are. */
 static void test_persist(par_client *mc, par_client *lc, par_frame *df2)
 {
         par_error err = {0};
         par_frame *pf = NULL;
+        int64_t s0 = stored(mc, NULL), b0 = 0, b1 = 0;
+        CHECK(s0 >= 0);
+        stored(mc, &b0);
         CHECK_OK(par_frame_persist(mc, df2, &pf, &err), &err);
         if (!pf)
                 return;
         int64_t np = par_frame_npartitions(pf);
-        size_t held = 0;
-        int ranks = 0;
+        /* Each partition is one value in a worker's store, and both
+         * workers hold some. */
+        CHECK_MSG(stored(mc, &b1) == s0 + np, "stores hold %" PRId64
+                  " values, want %" PRId64, stored(mc, NULL), s0 + np);
+        CHECK(b1 > b0 + np * 2000 * 16); /* two float64 columns, >= 2000 rows */
+        for (int r = 1; r <= 2; r++) {
+                int64_t n = 0;
+                CHECK_OK(par_mpi_stored(mc, r, &n, NULL, &err), &err);
+                CHECK_MSG(n > 0, "rank %d holds no persisted partition", r);
+        }
+        CHECK(par_mpi_stored(mc, 3, NULL, NULL, &err) == PAR_EINVAL);
         for (int64_t i = 0; i < np; i++) {
                 par_delayed *d = NULL;
                 par_value *v = NULL, *t = NULL;
                 CHECK_OK(par_frame_partition(pf, i, &d, &err), &err);
-                CHECK_OK(par_compute(lc, 1, &d, &v, &err), &err);
-                const par_object_type *ot = par_value_object_type(v);
-                CHECK_MSG(ot && strcmp(ot->name, "par.remote") == 0,
-                          "persisted partition %" PRId64 " is not a remote "
-                          "value", i);
-                char txt[200];
-                par_value_format(v, txt, sizeof txt);
-                if (i == 0)
-                        printf("persisted partition 0 on rank 0: %s\n", txt);
-                ranks |= strstr(txt, "rank 1,") ? 1 : strstr(txt, "rank 2,") ? 2 : 0;
-                held += par_value_nbytes(v);
-                /* On the MPI client the partition is the table itself. */
+                /* On the MPI client the partition is the table itself; a
+                 * local client fetches it from its rank (the MPI client is
+                 * live). */
                 CHECK_OK(par_compute(mc, 1, &d, &t, &err), &err);
                 CHECK(par_value_is_table(t));
                 CHECK(par_table_length(t) == par_frame_lengths(pf)[i]);
+                CHECK_OK(par_compute(lc, 1, &d, &v, &err), &err);
+                CHECK_MSG(v && t && same(v, t), "partition %" PRId64 " differs "
+                          "on the local client", i);
                 par_value_release(t);
                 par_value_release(v);
                 par_delayed_release(d);
         }
-        CHECK_MSG(ranks == 3, "persisted partitions are not on both workers");
-        CHECK_MSG(held < (size_t)np * 256, "rank 0 holds %zu bytes of a "
-                  "persisted frame", held);
+        CHECK(stored(mc, NULL) == s0 + np); /* fetching keeps them there */
         check_stat(mc, lc, pf, df2, "a", PAR_STAT_SUM, "persisted frame sum");
         check_stat(mc, lc, pf, df2, "b", PAR_STAT_MEAN, "persisted frame mean");
 
@@ -279,9 +295,17 @@ static void test_persist(par_client *mc, par_client *lc, par_frame *df2)
         }
         par_array_release(s1);
         par_array_release(s2);
+        int64_t withpa = stored(mc, NULL);
+        CHECK(pa == NULL || withpa > s0 + np);
         par_array_release(pa);
+        /* Releasing a persisted collection frees its values on the ranks. */
+        CHECK(stored(mc, NULL) == s0 + np);
         par_array_release(arr);
         par_frame_release(pf);
+        CHECK_MSG(stored(mc, &b1) == s0 && b1 == b0,
+                  "after releasing the persisted frame and array the stores "
+                  "hold %" PRId64 " values (%" PRId64 " bytes), want %" PRId64,
+                  stored(mc, NULL), b1, s0);
 }
 
 static void test_frame_array_linreg(par_client *mc, par_client *lc)
@@ -508,6 +532,164 @@ static void test_errors(par_client *mc)
         par_future_release(f);
 }
 
+/* A frame of P partitions (int64 "i" = 0..n-1, float64 "x" = 2i) made on
+ * the ranks, for the session tests. */
+static par_frame *small_frame(int64_t n, int64_t parts)
+{
+        par_error err = {0};
+        par_bag *r = NULL;
+        par_frame *f = NULL;
+        CHECK_OK(par_bag_range(n, parts, &r, &err), &err);
+        CHECK_OK(par_bag_to_dataframe(r, 1, (const char *[]){"i"},
+                                      (par_dtype[]){PAR_DTYPE_INT64}, &f, &err),
+                 &err);
+        par_frame *g = NULL;
+        par_expr *e = par_mul(par_int(2), par_col("i"));
+        if (f)
+                CHECK_OK(par_frame_assign(f, "x", e, &g, &err), &err);
+        par_expr_release(e);
+        par_frame_release(f);
+        par_bag_release(r);
+        return g;
+}
+
+static int64_t frame_sum(par_client *c, par_frame *f, const char *col,
+                         int *rc, par_error *err)
+{
+        par_delayed *d = NULL;
+        par_value *v = NULL;
+        *rc = par_frame_stat(f, col, PAR_STAT_SUM, &d, err);
+        if (*rc == 0)
+                *rc = par_compute(c, 1, &d, &v, err);
+        int64_t s = INT64_MIN;
+        if (v && par_value_type(v) == PAR_TYPE_INT64)
+                s = par_value_int64_of(v);
+        else if (v && par_value_type(v) == PAR_TYPE_FLOAT64)
+                s = (int64_t)par_value_float64_of(v);
+        par_value_release(v);
+        par_delayed_release(d);
+        return s;
+}
+
+/* Several clients in one MPI world, one after another: one live at a
+ * time; what a session persisted is dropped with it and cannot be read by
+ * the next; a failure in one session (also a failed persist) leaves the
+ * stores clean and the next session working. */
+static void test_sessions(void)
+{
+        enum { N = 50000, P = 9 };
+        const int64_t want = (int64_t)N * (N - 1) / 2; /* sum of i */
+        par_error err = {0};
+        par_client *c1 = NULL, *c2 = NULL, *c3 = NULL;
+        int rc;
+        CHECK_OK(par_mpi_client_new(&c1, &err), &err);
+        if (!c1)
+                return;
+        rc = par_mpi_client_new(&c2, &err);
+        CHECK(rc == PAR_ESTATE && c2 == NULL &&
+              strstr(err.message, "still live") != NULL);
+        CHECK(par_mpi_finish(&err) == PAR_ESTATE);
+        CHECK(stored(c1, NULL) == 0);
+
+        /* Session 1 persists, reads, and leaves a persisted frame alive
+         * past its end. */
+        par_frame *f = small_frame(N, P), *pf = NULL;
+        CHECK_OK(par_frame_persist(c1, f, &pf, &err), &err);
+        CHECK(stored(c1, NULL) == P);
+        CHECK(frame_sum(c1, pf, "i", &rc, &err) == want && rc == 0);
+        par_client_free(c1);
+
+        /* Session 2: nothing of session 1 is held or readable. */
+        CHECK_OK(par_mpi_client_new(&c2, &err), &err);
+        if (!c2) {
+                par_frame_release(pf);
+                par_frame_release(f);
+                return;
+        }
+        CHECK(stored(c2, NULL) == 0);
+        CHECK(frame_sum(c2, pf, "i", &rc, &err) == INT64_MIN);
+        CHECK_MSG(rc == PAR_ESTATE && strstr(err.message, "another client"),
+                  "rc %d: %s", rc, err.message);
+        par_client *lc = NULL;
+        CHECK_OK(par_client_new(NULL, &lc, &err), &err);
+        CHECK(frame_sum(lc, pf, "i", &rc, &err) == INT64_MIN);
+        CHECK_MSG(rc == PAR_ESTATE && strstr(err.message, "is freed"),
+                  "rc %d: %s", rc, err.message);
+        par_frame_release(pf); /* its session is over: freed here only */
+        CHECK(stored(c2, NULL) == 0);
+
+        /* A persist whose task fails keeps nothing; then an error in a
+         * plain run; the session goes on. */
+        par_bag *r = NULL, *bad = NULL;
+        CHECK_OK(par_bag_range(N, P, &r, &err), &err);
+        CHECK_OK(par_bag_map_partitions(r, "mpitest.fail_on", 1,
+                                        (par_arg[]){par_arg_int64(N - 7)},
+                                        &bad, &err),
+                 &err);
+        par_bag *pb = NULL;
+        rc = par_bag_persist(c2, bad, &pb, &err);
+        CHECK(rc == PAR_EINVAL && pb == NULL && strstr(err.message, "rank "));
+        CHECK_MSG(stored(c2, NULL) == 0, "a failed persist left %" PRId64
+                  " values", stored(c2, NULL));
+        par_value *v = NULL;
+        CHECK(par_bag_compute(c2, bad, &v, &err) == PAR_EINVAL && v == NULL);
+
+        /* Bags persist on the ranks too, and come back whole. */
+        par_bag *pr = NULL;
+        CHECK_OK(par_bag_persist(c2, r, &pr, &err), &err);
+        CHECK(stored(c2, NULL) == P);
+        par_value *all = NULL;
+        if (pr)
+                CHECK_OK(par_bag_compute(c2, pr, &all, &err), &err);
+        int64_t at = 0;
+        bool same_items = all && par_value_list_size(all) == P;
+        for (size_t p = 0; same_items && p < P; p++) {
+                par_value *part = par_value_list_item(all, p);
+                const int64_t *x = par_column_int64(part);
+                for (int64_t i = 0; x && i < par_column_length(part); i++)
+                        same_items = same_items && x[i] == at++;
+                same_items = same_items && x;
+        }
+        CHECK(same_items && at == N);
+        par_value_release(all);
+        par_delayed *cnt = NULL;
+        if (pr)
+                CHECK_OK(par_bag_count(pr, NULL, &cnt, &err), &err);
+        par_value *cv = NULL;
+        CHECK_OK(par_compute(c2, 1, &cnt, &cv, &err), &err);
+        CHECK(cv && par_value_int64_of(cv) == N);
+        par_value_release(cv);
+        cv = NULL;
+        /* A local client reads them through the live MPI client. */
+        CHECK_OK(par_compute(lc, 1, &cnt, &cv, &err), &err);
+        CHECK(cv && par_value_int64_of(cv) == N);
+        par_value_release(cv);
+        par_client_free(lc);
+        par_delayed_release(cnt);
+        par_bag_release(pr);
+        CHECK(stored(c2, NULL) == 0);
+        /* Freed with values still persisted: the workers drop them. */
+        par_frame *pf2 = NULL;
+        CHECK_OK(par_frame_persist(c2, f, &pf2, &err), &err);
+        CHECK(stored(c2, NULL) == P);
+        par_client_free(c2);
+
+        /* Session 3 starts clean and computes as the first did. */
+        CHECK_OK(par_mpi_client_new(&c3, &err), &err);
+        if (c3) {
+                CHECK(stored(c3, NULL) == 0);
+                CHECK(frame_sum(c3, f, "x", &rc, &err) == 2 * want && rc == 0);
+                CHECK_OK(par_client_new(NULL, &lc, &err), &err);
+                CHECK(par_mpi_stored(lc, -1, NULL, NULL, &err) == PAR_EINVAL);
+                par_client_free(lc);
+        }
+        par_client_free(c3);
+        par_frame_release(pf2);
+        par_bag_release(bad);
+        par_bag_release(r);
+        par_frame_release(f);
+}
+
 /* OpenMPI is not built with the sanitizers; PAR_TEST_MPI_SANITIZED=1
  * runs anyway (with ASAN_OPTIONS=detect_leaks=0 or suppressions). */
 static bool skip_sanitized(void)
@@ -533,24 +715,35 @@ int main(int argc, char **argv)
         }
         par_client *mc = NULL, *lc = NULL;
         par_error err = {0};
-        int role = par_mpi_init(&argc, &argv, &(par_mpi_opts){.threads = 2}, &mc,
-                                &err);
+        /* par_mpi_init (one client, freeing it finishes) is what
+         * examples/mpi_talk.c uses; here the world holds several. */
+        int role = par_mpi_start(&argc, &argv, &(par_mpi_opts){.threads = 2},
+                                 &err);
         if (role < 0) {
-                fprintf(stderr, "test_mpi: par_mpi_init: %s\n", err.message);
+                fprintf(stderr, "test_mpi: par_mpi_start: %s\n", err.message);
                 return 1;
         }
         if (role == PAR_MPI_WORKER)
                 return 0;
+        CHECK(par_mpi_start(&argc, &argv, NULL, &err) == PAR_ESTATE);
+        if (par_mpi_client_new(&mc, &err) < 0) {
+                fprintf(stderr, "test_mpi: par_mpi_client_new: %s\n",
+                        err.message);
+                par_mpi_finish(NULL);
+                return 1;
+        }
         char line[256];
         par_client_summary(mc, line, sizeof line);
         if (strstr(line, "(1 rank")) {
                 printf("test_mpi: skipped (run it under mpirun -n 3)\n");
                 par_client_free(mc);
+                par_mpi_finish(NULL);
                 return 77;
         }
         if (par_client_new(&(par_client_opts){.threads = 2}, &lc, &err) < 0) {
                 fprintf(stderr, "test_mpi: %s\n", err.message);
                 par_client_free(mc);
+                par_mpi_finish(NULL);
                 return 1;
         }
         test_summary(mc);
@@ -563,5 +756,9 @@ int main(int argc, char **argv)
         test_bag(mc, lc); /* still works after the failures */
         par_client_free(lc);
         par_client_free(mc);
+        test_sessions();
+        CHECK_OK(par_mpi_finish(&err), &err);
+        CHECK(par_mpi_finish(&err) == PAR_ESTATE);
+        CHECK(par_mpi_client_new(&mc, &err) == PAR_ESTATE && mc == NULL);
         return check_done("test_mpi");
 }

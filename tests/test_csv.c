@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend_harness.h"
 #include "check.h"
 #include "kernels/csv.h"
 #include "kernels/numfmt.h"
@@ -1064,7 +1065,7 @@ static void test_pieces_frame(void)
                                       rnd_unit() * 100, r % 1000 == 999 ? "\n,\"\"" : "", r);
         par_client *c = NULL;
         par_error e = {0};
-        CHECK_MSG(par_client_new(NULL, &c, &e) == 0, "%s", e.message);
+        CHECK_MSG(test_client_new(NULL, &c, &e) == 0, "%s", e.message);
         for (int round = 0; round < 3 && c; round++) {
                 size_t n = at;
                 const char *want_msg = NULL;
@@ -1600,6 +1601,7 @@ int main(int argc, char **argv)
                 }
                 return 0;
         }
+        TEST_BACKEND_BEGIN(&argc, &argv);
         const char *seed = getenv("TEST_CSV_SEED");
         if (seed)
                 rng_state = strtoull(seed, NULL, 10);
@@ -1625,5 +1627,5 @@ int main(int argc, char **argv)
         test_pieces_frame();
         test_roundtrip(100000);
         test_oom();
-        return check_done("test_csv");
+        return test_backend_end(check_done("test_csv"));
 }

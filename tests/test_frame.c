@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backend_harness.h"
 #include "check.h"
 #include "par.h"
 
@@ -296,12 +297,13 @@ static void csv_cases(void)
         }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+        TEST_BACKEND_BEGIN(&argc, &argv);
         if (!mkdtemp(dir))
                 return 1;
         par_error err = {0};
-        if (par_client_new(NULL, &client, &err) < 0)
+        if (test_client_new(NULL, &client, &err) < 0)
                 return 1;
         talk_chain();
         csv_cases();
@@ -310,5 +312,5 @@ int main(void)
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
         if (system(cmd) != 0)
                 return 1;
-        return check_done("test_frame");
+        return test_backend_end(check_done("test_frame"));
 }

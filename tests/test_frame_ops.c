@@ -3,16 +3,18 @@
  * groupby-agg, describe, repartition, and structure printing. */
 #include <math.h>
 
+#include "backend_harness.h"
 #include "check.h"
 #include "par.h"
 
 enum { P = 7, R = 1000 };
 
-int main(void)
+int main(int argc, char **argv)
 {
+        TEST_BACKEND_BEGIN(&argc, &argv);
         par_error err = {0};
         par_client *c = NULL;
-        par_client_new(NULL, &c, &err);
+        test_client_new(NULL, &c, &err);
         int64_t key[P * R];
         double val[P * R];
         par_value *tables[P];
@@ -151,5 +153,5 @@ int main(void)
         for (int p = 0; p < P; p++)
                 par_value_release(tables[p]);
         par_client_free(c);
-        return check_done("test_frame_ops");
+        return test_backend_end(check_done("test_frame_ops"));
 }

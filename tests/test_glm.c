@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend_harness.h"
 #include "check.h"
 #include "par.h"
 #include "par_config.h"
@@ -581,7 +582,7 @@ static void test_determinism(const data *lin, const data *logi)
                 par_error err = {0};
                 par_client *c = NULL;
                 par_client_opts co = {kinds[k], 0};
-                CHECK_OK(par_client_new(&co, &c, &err), &err);
+                CHECK_OK(test_client_new(&co, &c, &err), &err);
                 par_logistic_regression_opts lo = {.solver = PAR_SOLVER_ADMM,
                                                    .penalty = PAR_PENALTY_L2, .C = 0.1};
                 CHECK_OK(fit_logistic(c, logi, 450, &lo, &lm[k], &err), &err);
@@ -646,7 +647,7 @@ static int oom_scenario(const data *lin, const data *logi)
 {
         par_error err = {0};
         par_client *c = NULL;
-        int rc = par_client_new(&(par_client_opts){.executor = PAR_EXEC_SERIAL}, &c, &err);
+        int rc = test_client_new(&(par_client_opts){.executor = PAR_EXEC_SERIAL}, &c, &err);
         par_array *X = NULL, *y = NULL;
         par_logistic_regression lm = {0};
         par_linear_regression m = {0};
@@ -740,21 +741,22 @@ static void find_script(void)
         }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+        TEST_BACKEND_BEGIN(&argc, &argv);
 #if !PAR_HAVE_BLAS
         printf("test_glm: built without OpenBLAS/LAPACKE; fit must say so\n");
         {
                 par_error err = {0};
                 par_client *c = NULL;
-                par_client_new(NULL, &c, &err);
+                test_client_new(NULL, &c, &err);
                 data d = make_logistic(100, 2);
                 par_logistic_regression m = {0};
                 CHECK(fit_logistic(c, &d, 50, NULL, &m, &err) == PAR_ENOTSUP);
                 data_free(&d);
                 par_client_free(c);
         }
-        return check_done("test_glm");
+        return test_backend_end(check_done("test_glm"));
 #else
         find_script();
         snprintf(tmpdir, sizeof tmpdir, "/tmp/par-glm-XXXXXX");
@@ -770,7 +772,7 @@ int main(void)
         last_report = now_s();
         par_error err = {0};
         par_client *c = NULL;
-        CHECK_OK(par_client_new(NULL, &c, &err), &err);
+        CHECK_OK(test_client_new(NULL, &c, &err), &err);
         test_ridge_exact(c, &lin);
         test_linear_iterative(c, &lin);
         test_slices(c, &lin);
@@ -787,6 +789,6 @@ int main(void)
         snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
         if (system(cmd) != 0)
                 fprintf(stderr, "could not remove %s\n", tmpdir);
-        return check_done("test_glm");
+        return test_backend_end(check_done("test_glm"));
 #endif
 }

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backend_harness.h"
 #include "check.h"
 #include "par.h"
 
@@ -619,7 +620,7 @@ static int oom_scenario(void)
 {
         par_error err = {0};
         par_client *c = NULL;
-        int rc = par_client_new(&(par_client_opts){.executor = PAR_EXEC_SERIAL}, &c,
+        int rc = test_client_new(&(par_client_opts){.executor = PAR_EXEC_SERIAL}, &c,
                                 &err);
         if (rc < 0)
                 return rc;
@@ -701,6 +702,7 @@ static void check_oom(void)
 
 int main(int argc, char **argv)
 {
+        TEST_BACKEND_BEGIN(&argc, &argv);
         const char *script = argc > 1 ? argv[1] : NULL;
         bool pandas = script &&
                       system("/usr/bin/python3 -c 'import pandas' >/dev/null 2>&1") == 0;
@@ -711,7 +713,7 @@ int main(int argc, char **argv)
         CHECK(mkdtemp(dir) != NULL);
         par_error err = {0};
         par_client *c = NULL;
-        CHECK_OK(par_client_new(NULL, &c, &err), &err);
+        CHECK_OK(test_client_new(NULL, &c, &err), &err);
 
         /* rows, key range, words, partitions, split_every */
         static const struct {
@@ -750,5 +752,5 @@ int main(int argc, char **argv)
         char cmd[128];
         snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
         CHECK(system(cmd) == 0);
-        return check_done("test_groupby");
+        return test_backend_end(check_done("test_groupby"));
 }

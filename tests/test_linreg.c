@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "backend_harness.h"
 #include "check.h"
 #include "par.h"
 #include "par_config.h"
@@ -101,7 +102,7 @@ static void test_talk(void)
                 par_error err = {0};
                 par_client *c = NULL;
                 par_client_opts o = {kinds[k], 0};
-                CHECK_OK(par_client_new(&o, &c, &err), &err);
+                CHECK_OK(test_client_new(&o, &c, &err), &err);
                 talk_fit(c, k != 2, &m[k]);
                 par_client_free(c);
         }
@@ -499,20 +500,21 @@ static void test_ill_conditioned(par_client *c)
 
 #endif /* PAR_HAVE_BLAS */
 
-int main(void)
+int main(int argc, char **argv)
 {
+        TEST_BACKEND_BEGIN(&argc, &argv);
 #if !PAR_HAVE_BLAS
         printf("test_linreg: built without OpenBLAS/LAPACKE; fit must say so\n");
         {
                 par_error err = {0};
                 par_client *c = NULL;
-                par_client_new(NULL, &c, &err);
+                test_client_new(NULL, &c, &err);
                 double x[4] = {1, 2, 3, 4};
                 par_linear_regression m = {0};
                 CHECK(fit_buffers(c, x, x, 4, 1, 2, NULL, &m, &err) == PAR_ENOTSUP);
                 par_client_free(c);
         }
-        return check_done("test_linreg");
+        return test_backend_end(check_done("test_linreg"));
 #else
         snprintf(tmpdir, sizeof tmpdir, "/tmp/par-linreg-XXXXXX");
         if (!mkdtemp(tmpdir)) {
@@ -522,7 +524,7 @@ int main(void)
         test_talk();
         par_error err = {0};
         par_client *c = NULL;
-        CHECK_OK(par_client_new(NULL, &c, &err), &err);
+        CHECK_OK(test_client_new(NULL, &c, &err), &err);
         test_talk_shape(c);
         test_random(c, 3, true);
         test_random(c, 7, true);
@@ -534,6 +536,6 @@ int main(void)
         snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
         if (system(cmd) != 0)
                 fprintf(stderr, "could not remove %s\n", tmpdir);
-        return check_done("test_linreg");
+        return test_backend_end(check_done("test_linreg"));
 #endif
 }

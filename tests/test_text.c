@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "backend_harness.h"
 #include "check.h"
 #include "core/internal.h"
 #include "kernels/text.h"
@@ -565,8 +566,9 @@ static void test_gzip(void)
 }
 #endif
 
-int main(void)
+int main(int argc, char **argv)
 {
+        TEST_BACKEND_BEGIN(&argc, &argv);
         int levels[2] = {0, 2}, done = -1;
         for (int i = 0; i < 2; i++) {
                 int l = par__text_set_isa(levels[i]);
@@ -582,5 +584,5 @@ int main(void)
         test_strings();
         test_regex();
         test_gzip();
-        return check_done("test_text");
+        return test_backend_end(check_done("test_text"));
 }

@@ -1,6 +1,10 @@
-/* par/array.h — lazy, chunked float64 arrays (Dask's dask.array).
+/* par/array.h — lazy, chunked arrays (Dask's dask.array).
  *
- * An array is 0-, 1- or 2-dimensional, of dtype float64, and split into
+ * An array is 0-, 1- or 2-dimensional, of one dtype (par_dtype, from
+ * par/column.h): PAR_DTYPE_FLOAT64 (the default: everything made from
+ * doubles), PAR_DTYPE_FLOAT32, PAR_DTYPE_INT64 or PAR_DTYPE_BOOL (one
+ * byte per element, 0 or 1). Operations follow NumPy's type promotion
+ * (NEP 50; see "elementwise operations" below). It is split into
  * chunks by rows: each chunk holds a run of consecutive rows and all the
  * columns. Chunk lengths are explicit: each is known, or unknown (-1) when
  * the array comes from a frame whose partition lengths were not computed
@@ -8,7 +12,7 @@
  *
  * Chunks are values (par_value objects of type "par.ndarray"), so they
  * flow through task graphs like frame partitions: chunk i of an array is
- * the task (name, i). A chunk is a dense float64 matrix stored in
+ * the task (name, i). A chunk is a dense matrix of the array's dtype stored in
  * COLUMN-MAJOR order (Fortran order): the elements of one column are
  * adjacent, so a column is a plain C array and selecting columns — the
  * common case, X = a[:, 1:2] — costs no copy. In general a chunk is a
@@ -61,21 +65,42 @@ PAR_API bool par_value_is_ndarray(const par_value *v);
 PAR_API int par_ndarray_ndim(const par_value *v);
 PAR_API int64_t par_ndarray_rows(const par_value *v);
 PAR_API int64_t par_ndarray_cols(const par_value *v);
-/* Element (0, 0) and the strides, in elements (not bytes): element (i, j)
- * is data[i * row_stride + j * col_stride]. Valid while v lives. */
+/* The element type: PAR_DTYPE_FLOAT64, _FLOAT32, _INT64 or _BOOL
+ * (PAR_DTYPE_NONE if v is not an ndarray). */
+PAR_API par_dtype par_ndarray_dtype(const par_value *v);
+/* Element (0, 0) of a float64 chunk and the strides, in elements (not
+ * bytes): element (i, j) is data[i * row_stride + j * col_stride]. Valid
+ * while v lives. NULL for a chunk of another dtype (use par_ndarray_raw,
+ * par_ndarray_get or par_ndarray_copy). */
 PAR_API const double *par_ndarray_data(const par_value *v);
+/* Element (0, 0) of any chunk, to be cast to its dtype's C type: double,
+ * float, int64_t, or uint8_t (bool, 0 or 1); the strides are in elements
+ * of that type. Valid while v lives; NULL if v is not an ndarray. */
+PAR_API const void *par_ndarray_raw(const par_value *v);
 PAR_API int64_t par_ndarray_row_stride(const par_value *v);
 PAR_API int64_t par_ndarray_col_stride(const par_value *v);
-/* Element (i, j) (j = 0 for 1-D and 0-D); NaN when out of range. */
+/* Element (i, j) (j = 0 for 1-D and 0-D) converted to double (int64
+ * beyond 2^53 rounds; bool gives 0 or 1); NaN when out of range. */
 PAR_API double par_ndarray_get(const par_value *v, int64_t i, int64_t j);
-/* Copies the elements into dst (rows * cols doubles) in `layout` order.
- * Returns 0, or PAR_EINVAL if v is not an ndarray. */
+/* Copies the elements into dst (rows * cols doubles) in `layout` order,
+ * converted to double as par_ndarray_get. Returns 0, or PAR_EINVAL if v
+ * is not an ndarray. */
 PAR_API int par_ndarray_copy(const par_value *v, par_layout layout, double *dst,
                              par_error *err);
-/* A new contiguous 2-D ndarray value copying `data` (NULL when memory runs
- * out or the arguments are invalid). */
+/* The same without conversion: dst receives rows * cols elements of the
+ * chunk's dtype (par_ndarray_dtype; 8, 4, 8 or 1 bytes each). */
+PAR_API int par_ndarray_copy_raw(const par_value *v, par_layout layout, void *dst,
+                                 par_error *err);
+/* A new contiguous 2-D float64 ndarray value copying `data` (NULL when
+ * memory runs out or the arguments are invalid). */
 PAR_API par_value *par_ndarray_from_buffer(const double *data, int64_t rows,
                                            int64_t cols, par_layout layout);
+/* The same for any array dtype: `data` holds elements of its C type (bool:
+ * uint8_t or C bool, any nonzero byte read as 1). NULL also for a dtype
+ * arrays do not have. */
+PAR_API par_value *par_ndarray_from_typed(const void *data, par_dtype dtype,
+                                          int64_t rows, int64_t cols,
+                                          par_layout layout);
 
 /* ---- making arrays ------------------------------------------------------------- */
 
@@ -93,9 +118,22 @@ PAR_API int par_array_from_vector(const double *data, int64_t n,
                                   int64_t chunk_rows, par_array **out,
                                   par_error *err);
 
-/* df.to_dask_array(lengths): a 2-D array with one chunk per partition and
- * one column per frame column, in the frame's order. int64 and bool
- * columns become float64 (bool as 0/1); null elements become NaN. String
+/* np.asarray(data, dtype) chunked as da.from_array: a 1-D (shape[0]) or 2-D
+ * (shape[0] x shape[1], in `layout` order) array of `dtype` copied from a
+ * caller's buffer of that dtype's C type (double, float, int64_t, or
+ * one byte per bool: uint8_t or C bool, any nonzero byte read as 1).
+ * Errors: as par_array_from_buffer, and PAR_EINVAL for ndim other than 1
+ * or 2, or a dtype arrays do not have (string, list). */
+PAR_API int par_array_from_typed(const void *data, par_dtype dtype, int ndim,
+                                 const int64_t *shape, int64_t chunk_rows,
+                                 par_layout layout, par_array **out,
+                                 par_error *err);
+
+/* df.to_dask_array(lengths): a 2-D float64 array with one chunk per
+ * partition and one column per frame column, in the frame's order. int64
+ * and bool columns become float64 (bool as 0/1), as the talk's examples
+ * expect (pandas would give an int64 or object array for such frames);
+ * null elements become NaN. Use par_array_astype for another dtype. String
  * and list columns are refused (PAR_ETYPE naming the column).
  * lengths = false: chunk lengths unknown (-1) unless the frame knows its
  * partition lengths (par_frame_lengths: in-memory or persisted frames);
@@ -121,6 +159,22 @@ PAR_API int par_array_zeros(int ndim, const int64_t *shape, int64_t chunk_rows,
                             par_array **out, par_error *err);
 PAR_API int par_array_ones(int ndim, const int64_t *shape, int64_t chunk_rows,
                            par_array **out, par_error *err);
+/* np.full(shape, value, dtype), np.zeros(shape, dtype), np.ones(shape,
+ * dtype): as above, of `dtype`. value is converted as par_array_astype
+ * would: rounded to float32, truncated toward zero for int64, != 0 for
+ * bool (NaN is true). Errors: as par_array_full, and PAR_EINVAL for a
+ * dtype arrays do not have or a value that has no int64 (NaN, infinite,
+ * out of range) for int64. */
+PAR_API int par_array_full_typed(int ndim, const int64_t *shape,
+                                 int64_t chunk_rows, double value,
+                                 par_dtype dtype, par_array **out,
+                                 par_error *err);
+PAR_API int par_array_zeros_typed(int ndim, const int64_t *shape,
+                                  int64_t chunk_rows, par_dtype dtype,
+                                  par_array **out, par_error *err);
+PAR_API int par_array_ones_typed(int ndim, const int64_t *shape,
+                                 int64_t chunk_rows, par_dtype dtype,
+                                 par_array **out, par_error *err);
 
 /* np.arange(start, stop, step) as a 1-D array in chunks of chunk_rows:
  * ceil((stop - start) / step) elements (none if that is not positive),
@@ -128,8 +182,16 @@ PAR_API int par_array_ones(int ndim, const int64_t *shape, int64_t chunk_rows,
  * finite, chunk_rows < 1). */
 PAR_API int par_array_arange(double start, double stop, double step,
                              int64_t chunk_rows, par_array **out, par_error *err);
+/* np.arange(start, stop, step) with integers: an int64 1-D array of
+ * ceil((stop - start) / step) elements (exact integer arithmetic), element
+ * i = start + i * step. Errors: PAR_EINVAL (step 0, chunk_rows < 1, too
+ * many elements). */
+PAR_API int par_array_arange_int64(int64_t start, int64_t stop, int64_t step,
+                                   int64_t chunk_rows, par_array **out,
+                                   par_error *err);
 
-/* Random arrays from the Philox streams (seed, 0): element (i, j) of an
+/* Random arrays (always float64: par_array_astype converts them) from the
+ * Philox streams (seed, 0): element (i, j) of an
  * (n, p) array is draw i * p + j of the stream (row-major order), so the
  * values depend only on the seed and the shape: not on the chunking, the
  * thread count or the executor. normal: N(mean, sd^2) (sd >= 0);
@@ -153,6 +215,9 @@ PAR_API void par_array_release(par_array *a);
 /* The number of dimensions (0, 1 or 2); shape[0..ndim) receives the shape
  * (shape may be NULL), with -1 for a row count that is unknown. */
 PAR_API int par_array_shape(const par_array *a, int64_t *shape);
+/* The dtype of every chunk, known without computing (PAR_DTYPE_NONE for
+ * NULL). */
+PAR_API par_dtype par_array_dtype(const par_array *a);
 PAR_API int64_t par_array_nchunks(const par_array *a);
 /* The row count of each chunk (nchunks entries; -1 = unknown). The array
  * lives with a. */
@@ -170,7 +235,8 @@ PAR_API int par_array_chunk(const par_array *a, int64_t i, par_delayed **out,
 
 /* The summary Dask shows for an array, on one line:
  *   Bytes 2.40 GB  Shape (100000000, 3)  Chunk (625000, 3)  640 Tasks  160 Chunks  float64
- * Bytes: rows * cols * 8 in Dask's units (B, kB, MB, GB, TB, PB, powers
+ * ending with the dtype's name (float64, float32, int64, bool).
+ * Bytes: rows * cols * itemsize (8, 4, 8, 1) in Dask's units (B, kB, MB, GB, TB, PB, powers
  * of 1000, two decimals; "unknown" when a chunk length is unknown). Shape
  * and Chunk as Python tuples ("(n,)" for 1-D, "()" for 0-D, "nan" for an
  * unknown length); Chunk is the largest chunk's shape. Tasks:
@@ -231,9 +297,10 @@ typedef enum par_array_fn {
         PAR_ARRAY_NOT       /* logical_not: 1 where x == 0, else 0 */
 } par_array_fn;
 
-/* Operators, as NumPy's: MOD has Python's sign rule (np.remainder);
- * MINIMUM and MAXIMUM propagate NaN; comparisons and AND/OR give 1 or 0
- * (float64: arrays have one dtype), NaN comparing unequal to everything. */
+/* Operators, as NumPy's: MOD has Python's sign rule (np.remainder) and
+ * FLOOR_DIVIDE floors (np.floor_divide); MINIMUM and MAXIMUM propagate
+ * NaN; comparisons and the logical AND/OR/XOR give bool arrays, NaN
+ * comparing unequal to everything. */
 typedef enum par_array_binop {
         PAR_ARRAY_ADD = 1,
         PAR_ARRAY_SUB,
@@ -250,10 +317,34 @@ typedef enum par_array_binop {
         PAR_ARRAY_GT,
         PAR_ARRAY_GE,
         PAR_ARRAY_AND,
-        PAR_ARRAY_OR
+        PAR_ARRAY_OR,
+        PAR_ARRAY_FLOOR_DIVIDE, /* np.floor_divide: Python's // */
+        PAR_ARRAY_XOR           /* logical_xor */
 } par_array_binop;
 
 /* fn(a), a op b, a op s, s op a, and np.where(cond, a, b) (cond != 0).
+ *
+ * Dtypes: NumPy's promotion (NEP 50). Two arrays: the same dtype stays;
+ * bool with anything gives the other; int64 with float32 or float64, and
+ * float32 with float64, give float64. The scalar s is a Python float: it
+ * makes int64 and bool arrays float64 and takes a float32 array's dtype
+ * (rounded to float32 first). Then per operator: comparisons, AND, OR,
+ * XOR, NOT, ISNAN, ISINF, ISFINITE give bool; DIV is true division
+ * (float64 for int64 and bool); on bool, ADD is OR and MUL is AND (bool
+ * results), SUB, NEG and SIGN fail (PAR_ETYPE, as NumPy), and POW, MOD,
+ * FLOOR_DIVIDE, SQUARE and RECIPROCAL give int64 (NumPy: int8). int64
+ * ADD, SUB, MUL, NEG, ABS, SQUARE and POW wrap (two's complement), as
+ * NumPy; FLOOR_DIVIDE and MOD floor (Python's signs); an integer division
+ * by zero gives 0 and INT64_MIN // -1 gives INT64_MIN (NumPy warns and
+ * gives the same); RECIPROCAL of an integer x is 1 / x truncated (0 for
+ * 0); a negative integer POW fails when computed, naming the chunk and
+ * element. MINIMUM, MAXIMUM, ABS keep the dtype. The math functions
+ * (SQRT, EXP, LOG, SIN, ..., FLOOR, CEIL, TRUNC, RINT) of int64 and bool
+ * give float64 (NumPy gives float16 for bool), of float32 float32:
+ * computed in double and rounded to float32, which for + - * / and SQRT is
+ * exactly NumPy's float32 result and for the others within 1 ulp of it.
+ * where(cond, a, b): cond is converted to bool; a and b promote.
+ * int64 arithmetic is exact: it never goes through double.
  *
  * Fusion: the result is one layer of one task per chunk that runs the
  * whole pending expression over its inputs' chunks; an operation whose
@@ -288,6 +379,18 @@ PAR_API int par_array_scalar_binary(par_array_binop op, double s, par_array *a,
                                     par_array **out, par_error *err);
 PAR_API int par_array_where(par_array *cond, par_array *a, par_array *b,
                             par_array **out, par_error *err);
+
+/* a.astype(dtype), lazy and fused like the operations above (`a`
+ * retained when it has that dtype). NumPy's casts: float64 to float32
+ * rounds to nearest; float to int64 truncates toward zero; anything to
+ * bool is != 0 (NaN is true); bool to numbers is 0/1; int64 to float64 or
+ * float32 rounds to nearest. A float that has no int64 value (NaN, an
+ * infinity, |x| >= 2^63; NumPy gives an undefined value and a warning)
+ * fails when computed: PAR_EINVAL naming the chunk's key, the element
+ * (row within the chunk, column) and the value. Errors now: PAR_EINVAL
+ * (a NULL array, a dtype arrays do not have). */
+PAR_API int par_array_astype(par_array *a, par_dtype dtype, par_array **out,
+                             par_error *err);
 
 /* ---- reshaping (lazy) ----------------------------------------------------------------- */
 
@@ -330,12 +433,18 @@ PAR_API int par_array_transpose(par_array *a, par_array **out, par_error *err);
  * min/max of nothing fails when computed (PAR_EINVAL). Sums add blocks of
  * rows in several lanes, then the blocks, then the chunks' partials: the
  * error grows far slower than a plain running sum's.
+ * Dtypes, as NumPy: the sum of int64 and bool is int64, exact (computed
+ * in int64, wrapping as NumPy's), their min and max keep the dtype (bool
+ * too), their mean is float64; float32 gives float32 (sums and means
+ * computed in float64 and rounded once, so within an ulp of the exact
+ * value, where NumPy's float32 sums carry more error); float64 stays.
  * Errors: PAR_EINVAL (axis), PAR_ENOTSUP (another stat). */
 PAR_API int par_array_reduce(par_array *a, par_stat stat, int axis,
                              const par_agg_opts *opts, par_array **out,
                              par_error *err);
 
-/* a.T @ a for a 2-D array of p columns: a (p, p) array of one chunk, made
+/* a.T @ a for a 2-D array of p columns (converted to float64 first; the
+ * result is float64): a (p, p) array of one chunk, made
  * by one pass over the chunks (per chunk a register-blocked loop: AVX2 for
  * p <= 5, register tiles of FMAs beyond, on x86-64 machines that have them;
  * cblas_dsyrk per block elsewhere) and a tree sum of the chunks' p x p
@@ -350,7 +459,8 @@ PAR_API int par_array_gram(par_array *a, const par_agg_opts *opts,
  * chunk), so large means do not cancel. As NumPy: divides by
  * max(n - ddof, 0); the variance of nothing is NaN; NaN propagates.
  * (par_array_reduce refuses PAR_STAT_VAR and PAR_STAT_STD: it has no
- * ddof.) Errors: PAR_EINVAL (axis, ddof < 0). */
+ * ddof.) Dtypes: float32 gives float32 (computed in float64, rounded),
+ * int64 and bool give float64. Errors: PAR_EINVAL (axis, ddof < 0). */
 PAR_API int par_array_var(par_array *a, int axis, int64_t ddof, bool sd,
                           const par_agg_opts *opts, par_array **out,
                           par_error *err);
@@ -360,7 +470,10 @@ PAR_API int par_array_var(par_array *a, int axis, int64_t ddof, bool sd,
  * row of each column, global across chunks (a tree of (value, index)
  * partials that carry their row counts, so chunk lengths need not be
  * known); axis 1: the column of each row; PAR_AXIS_ALL: the flat
- * row-major index. The indices are float64 values (exact below 2^53).
+ * row-major index. The indices are an int64 array, as NumPy's. Other
+ * dtypes are searched as float64 values: exact for float32 and bool, and
+ * for int64 values up to 2^53 in magnitude (beyond, values that round to
+ * the same double tie, and the first of them wins).
  * Empty: fails when computed ("attempt to get argmin of an empty
  * sequence"). Errors: PAR_EINVAL (axis). */
 PAR_API int par_array_argmin(par_array *a, int axis, const par_agg_opts *opts,
@@ -370,8 +483,9 @@ PAR_API int par_array_argmax(par_array *a, int axis, const par_agg_opts *opts,
 
 /* ---- results --------------------------------------------------------------------------- */
 
-/* Computes the array: *out gets one contiguous ndarray value (column-major;
- * a 0-D array gives a 1 x 1 value of ndim 0). */
+/* Computes the array: *out gets one contiguous ndarray value of the
+ * array's dtype (column-major; a 0-D array gives a 1 x 1 value of ndim
+ * 0). A chunk of another dtype than the array says fails (PAR_EINVAL). */
 PAR_API int par_array_compute(par_client *c, par_array *a, par_value **out,
                               par_error *err);
 
@@ -381,8 +495,9 @@ PAR_API int par_array_compute(par_client *c, par_array *a, par_value **out,
 PAR_API int par_array_persist(par_client *c, par_array *a, par_array **out,
                               par_error *err);
 
-/* Stores the array to one raw file at `path`: float64 values in native
- * byte order, no header, in `layout` order (np.fromfile(path).reshape(n, p)
+/* Stores the array to one raw file at `path`: the values of its dtype
+ * (float64, float32, int64, or one byte 0/1 per bool) in native byte
+ * order, no header, in `layout` order (np.fromfile(path, dtype).reshape(n, p)
  * for PAR_ROW_MAJOR; order="F" for PAR_COL_MAJOR). The file is made at its
  * full size under a temporary name next to `path`; one task per chunk
  * computes the chunk and writes it at its offset with pwrite; the file
@@ -402,6 +517,13 @@ PAR_API int par_array_to_raw(par_client *c, par_array *a, const char *path,
 PAR_API int par_array_from_raw(const char *path, int ndim, const int64_t *shape,
                                par_layout layout, int64_t chunk_rows,
                                par_array **out, par_error *err);
+/* The same for a file of `dtype` elements (as par_array_to_raw writes
+ * them; bool bytes other than 0 read as 1). Errors: as par_array_from_raw,
+ * and PAR_EINVAL for a dtype arrays do not have. */
+PAR_API int par_array_from_raw_typed(const char *path, par_dtype dtype, int ndim,
+                                     const int64_t *shape, par_layout layout,
+                                     int64_t chunk_rows, par_array **out,
+                                     par_error *err);
 
 #ifdef __cplusplus
 }

@@ -19,11 +19,40 @@ static void nd_free(void *p)
         par__free(nd);
 }
 
+bool par__array_dtype_ok(par_dtype t)
+{
+        return t == PAR_DTYPE_FLOAT64 || t == PAR_DTYPE_FLOAT32 ||
+               t == PAR_DTYPE_INT64 || t == PAR_DTYPE_BOOL;
+}
+
+size_t par__dtype_size(par_dtype t)
+{
+        switch (t) {
+        case PAR_DTYPE_FLOAT64:
+        case PAR_DTYPE_INT64: return 8;
+        case PAR_DTYPE_FLOAT32: return 4;
+        case PAR_DTYPE_BOOL: return 1;
+        default: return 0;
+        }
+}
+
+double par__nd_getd(const par__nd *nd, int64_t i, int64_t j)
+{
+        int64_t off = i * nd->rs + j * nd->cs;
+        switch (nd->dtype) {
+        case PAR_DTYPE_FLOAT32: return ((const float *)nd->ptr)[off];
+        case PAR_DTYPE_INT64: return (double)((const int64_t *)nd->ptr)[off];
+        case PAR_DTYPE_BOOL: return ((const uint8_t *)nd->ptr)[off];
+        default: return ((const double *)nd->ptr)[off];
+        }
+}
+
 static size_t nd_nbytes(const void *p)
 {
         const par__nd *nd = p;
-        return sizeof *nd +
-               (nd->alloc ? (size_t)nd->rows * (size_t)nd->cols * sizeof(double) : 0);
+        return sizeof *nd + (nd->alloc ? (size_t)nd->rows * (size_t)nd->cols *
+                                                 par__dtype_size(nd->dtype)
+                                       : 0);
 }
 
 static int shape_text(int ndim, int64_t rows, int64_t cols, char *buf, size_t size)
@@ -45,7 +74,7 @@ static int nd_format(const void *p, char *buf, size_t size)
         const par__nd *nd = p;
         char s[80];
         shape_text(nd->ndim, nd->rows, nd->cols, s, sizeof s);
-        return snprintf(buf, size, "ndarray%s float64", s);
+        return snprintf(buf, size, "ndarray%s %s", s, par_dtype_name(nd->dtype));
 }
 
 static const par_object_type nd_type = {"par.ndarray", nd_free, nd_nbytes,
@@ -57,25 +86,34 @@ const par__nd *par__nd_of(const par_value *v)
                                                     : NULL;
 }
 
-par__nd *par__nd_alloc(int ndim, int64_t rows, int64_t cols)
+par__nd *par__nd_alloc_t(int ndim, int64_t rows, int64_t cols, par_dtype dtype)
 {
-        if (rows < 0 || cols < 0 || (cols && (uint64_t)rows > SIZE_MAX / 8 / (uint64_t)cols))
+        size_t es = par__dtype_size(dtype);
+        if (!par__array_dtype_ok(dtype) || rows < 0 || cols < 0 ||
+            (cols && (uint64_t)rows > SIZE_MAX / 8 / (uint64_t)cols))
                 return NULL;
         par__nd *nd = par__calloc(1, sizeof *nd);
         size_t n = (size_t)rows * (size_t)cols;
         if (nd)
-                nd->alloc = par__malloc(n ? n * sizeof(double) : sizeof(double));
+                nd->alloc = par__malloc(n ? n * es : sizeof(double));
         if (!nd || !nd->alloc) {
                 par__free(nd);
                 return NULL;
         }
         nd->ndim = ndim;
+        nd->dtype = dtype;
         nd->rows = rows;
         nd->cols = cols;
-        nd->data = nd->alloc;
+        nd->ptr = nd->alloc;
+        nd->data = dtype == PAR_DTYPE_FLOAT64 ? nd->alloc : NULL;
         nd->rs = 1;
         nd->cs = rows;
         return nd;
+}
+
+par__nd *par__nd_alloc(int ndim, int64_t rows, int64_t cols)
+{
+        return par__nd_alloc_t(ndim, rows, cols, PAR_DTYPE_FLOAT64);
 }
 
 void par__nd_discard(par__nd *nd)
@@ -92,8 +130,8 @@ par_value *par__nd_finish(par__nd *nd)
         return v;
 }
 
-par_value *par__nd_view(par_value *base, int ndim, int64_t rows, int64_t cols,
-                        double *data, int64_t rs, int64_t cs)
+par_value *par__nd_view_t(par_value *base, int ndim, int64_t rows, int64_t cols,
+                          void *ptr, int64_t rs, int64_t cs)
 {
         const par__nd *b = par__nd_of(base);
         par__nd *nd = par__calloc(1, sizeof *nd);
@@ -102,12 +140,20 @@ par_value *par__nd_view(par_value *base, int ndim, int64_t rows, int64_t cols,
         /* A view of a view keeps the owner, not a chain of views. */
         nd->base = par_value_retain(b && b->base ? b->base : base);
         nd->ndim = ndim;
+        nd->dtype = b ? b->dtype : PAR_DTYPE_FLOAT64;
         nd->rows = rows;
         nd->cols = cols;
-        nd->data = data;
+        nd->ptr = ptr;
+        nd->data = nd->dtype == PAR_DTYPE_FLOAT64 ? ptr : NULL;
         nd->rs = rs;
         nd->cs = cs;
         return par__nd_finish(nd);
+}
+
+par_value *par__nd_view(par_value *base, int ndim, int64_t rows, int64_t cols,
+                        double *data, int64_t rs, int64_t cs)
+{
+        return par__nd_view_t(base, ndim, rows, cols, data, rs, cs);
 }
 
 bool par_value_is_ndarray(const par_value *v)
@@ -119,6 +165,12 @@ int par_ndarray_ndim(const par_value *v)
 {
         const par__nd *nd = par__nd_of(v);
         return nd ? nd->ndim : -1;
+}
+
+par_dtype par_ndarray_dtype(const par_value *v)
+{
+        const par__nd *nd = par__nd_of(v);
+        return nd ? nd->dtype : PAR_DTYPE_NONE;
 }
 
 int64_t par_ndarray_rows(const par_value *v)
@@ -139,6 +191,12 @@ const double *par_ndarray_data(const par_value *v)
         return nd ? nd->data : NULL;
 }
 
+const void *par_ndarray_raw(const par_value *v)
+{
+        const par__nd *nd = par__nd_of(v);
+        return nd ? nd->ptr : NULL;
+}
+
 int64_t par_ndarray_row_stride(const par_value *v)
 {
         const par__nd *nd = par__nd_of(v);
@@ -156,7 +214,7 @@ double par_ndarray_get(const par_value *v, int64_t i, int64_t j)
         const par__nd *nd = par__nd_of(v);
         if (!nd || i < 0 || j < 0 || i >= nd->rows || j >= nd->cols)
                 return NAN;
-        return nd->data[i * nd->rs + j * nd->cs];
+        return par__nd_getd(nd, i, j);
 }
 
 int par_ndarray_copy(const par_value *v, par_layout layout, double *dst,
@@ -167,44 +225,70 @@ int par_ndarray_copy(const par_value *v, par_layout layout, double *dst,
                 return par__errorf(err, PAR_EINVAL,
                                    "par_ndarray_copy: an ndarray value and a "
                                    "buffer are required");
-        for (int64_t j = 0; j < nd->cols; j++) {
-                const double *c = nd->data + j * nd->cs;
-                if (layout == PAR_COL_MAJOR) {
-                        double *d = dst + j * nd->rows;
-                        if (nd->rs == 1)
-                                memcpy(d, c, (size_t)nd->rows * sizeof *d);
-                        else
-                                for (int64_t i = 0; i < nd->rows; i++)
-                                        d[i] = c[i * nd->rs];
-                } else {
-                        for (int64_t i = 0; i < nd->rows; i++)
-                                dst[i * nd->cols + j] = c[i * nd->rs];
-                }
-        }
+        for (int64_t j = 0; j < nd->cols; j++)
+                for (int64_t i = 0; i < nd->rows; i++)
+                        dst[layout == PAR_COL_MAJOR ? j * nd->rows + i : i * nd->cols + j] =
+                                par__nd_getd(nd, i, j);
         return 0;
 }
 
-/* Fills a contiguous chunk from rows [r0, r0 + rows) of a caller buffer. */
-static void fill_from(par__nd *nd, const double *data, int64_t total_rows,
+int par_ndarray_copy_raw(const par_value *v, par_layout layout, void *dst,
+                         par_error *err)
+{
+        const par__nd *nd = par__nd_of(v);
+        if (!nd || (!dst && nd->rows && nd->cols))
+                return par__errorf(err, PAR_EINVAL,
+                                   "par_ndarray_copy_raw: an ndarray value and a "
+                                   "buffer are required");
+        size_t es = par__dtype_size(nd->dtype);
+        for (int64_t j = 0; j < nd->cols; j++)
+                for (int64_t i = 0; i < nd->rows; i++) {
+                        int64_t at = layout == PAR_COL_MAJOR ? j * nd->rows + i
+                                                             : i * nd->cols + j;
+                        memcpy((char *)dst + (size_t)at * es,
+                               (const char *)nd->ptr +
+                                       (ptrdiff_t)(i * nd->rs + j * nd->cs) * (ptrdiff_t)es,
+                               es);
+                }
+        return 0;
+}
+
+/* Fills a contiguous chunk from rows [r0, r0 + rows) of a caller buffer of
+ * the chunk's dtype. Bools are normalized to 0/1. */
+static void fill_from(par__nd *nd, const void *data, int64_t total_rows,
                       int64_t cols, par_layout layout, int64_t r0)
 {
+        size_t es = par__dtype_size(nd->dtype);
+        const char *src = data;
         for (int64_t j = 0; j < cols; j++) {
-                double *d = nd->data + j * nd->rows;
+                char *d = (char *)nd->ptr + (size_t)(j * nd->rows) * es;
                 if (layout == PAR_COL_MAJOR)
-                        memcpy(d, data + j * total_rows + r0,
-                               (size_t)nd->rows * sizeof *d);
+                        memcpy(d, src + (size_t)(j * total_rows + r0) * es,
+                               (size_t)nd->rows * es);
                 else
                         for (int64_t i = 0; i < nd->rows; i++)
-                                d[i] = data[(r0 + i) * cols + j];
+                                memcpy(d + (size_t)i * es,
+                                       src + (size_t)((r0 + i) * cols + j) * es, es);
+        }
+        if (nd->dtype == PAR_DTYPE_BOOL) {
+                uint8_t *b = nd->ptr;
+                for (int64_t k = 0; k < nd->rows * cols; k++)
+                        b[k] = b[k] != 0;
         }
 }
 
 par_value *par_ndarray_from_buffer(const double *data, int64_t rows, int64_t cols,
                                    par_layout layout)
 {
+        return par_ndarray_from_typed(data, PAR_DTYPE_FLOAT64, rows, cols, layout);
+}
+
+par_value *par_ndarray_from_typed(const void *data, par_dtype dtype, int64_t rows,
+                                  int64_t cols, par_layout layout)
+{
         if (rows < 0 || cols < 0 || (!data && rows && cols))
                 return NULL;
-        par__nd *nd = par__nd_alloc(2, rows, cols);
+        par__nd *nd = par__nd_alloc_t(2, rows, cols, dtype);
         if (!nd)
                 return NULL;
         if (rows && cols)
@@ -244,6 +328,7 @@ int par__array_new(par_graph *g, const char *name, int ndim, int64_t cols,
                 return PAR__ENOMEM(err, "making an array");
         }
         a->ndim = ndim;
+        a->dtype = PAR_DTYPE_FLOAT64;
         a->cols = ndim == 2 ? cols : 1;
         a->nchunks = nchunks;
         a->rows = 0;
@@ -372,13 +457,18 @@ int par_array_chunk(const par_array *a, int64_t i, par_delayed **out,
 
 /* ---- from buffers -------------------------------------------------------------------- */
 
-static int from_buffer(const char *what, const double *data, int ndim,
-                       int64_t rows, int64_t cols, par_layout layout,
+static int from_buffer(const char *what, const void *data, par_dtype dtype,
+                       int ndim, int64_t rows, int64_t cols, par_layout layout,
                        int64_t chunk_rows, par_array **out, par_error *err)
 {
         if (!out)
                 return par__errorf(err, PAR_EINVAL, "%s: out is NULL", what);
         *out = NULL;
+        if (!par__array_dtype_ok(dtype))
+                return par__errorf(err, PAR_EINVAL,
+                                   "%s: dtype %d is not an array dtype (float64, "
+                                   "float32, int64 or bool)",
+                                   what, (int)dtype);
         if (rows < 0 || cols < 0)
                 return par__errorf(err, PAR_EINVAL,
                                    "%s: shape (%" PRId64 ", %" PRId64
@@ -403,15 +493,16 @@ static int from_buffer(const char *what, const double *data, int ndim,
         int rc = lens && g ? 0 : PAR__ENOMEM(err, what);
         uint64_t h = par__hash_mix((uint64_t)rows * 31u + (uint64_t)cols);
         h = par__hash_mix(h ^ (uint64_t)chunk_rows ^ ((uint64_t)ndim << 60) ^
-                          ((uint64_t)layout << 56));
+                          ((uint64_t)layout << 56) ^ ((uint64_t)dtype << 48));
         if (rc == 0 && rows && cols)
-                h = par__hash_bytes(data, (size_t)rows * (size_t)cols * sizeof *data, h);
+                h = par__hash_bytes(data,
+                                    (size_t)rows * (size_t)cols * par__dtype_size(dtype), h);
         char name[128];
         par__array_token("array", h, name, sizeof name);
         for (int64_t i = 0; i < nc && rc == 0; i++) {
                 int64_t r0 = i * chunk_rows;
                 lens[i] = rows - r0 < chunk_rows ? rows - r0 : chunk_rows;
-                par__nd *nd = par__nd_alloc(ndim, lens[i], cols);
+                par__nd *nd = par__nd_alloc_t(ndim, lens[i], cols, dtype);
                 if (!nd) {
                         rc = PAR__ENOMEM(err, what);
                         break;
@@ -430,6 +521,8 @@ static int from_buffer(const char *what, const double *data, int ndim,
         if (rc == 0) {
                 rc = par__array_new(g, name, ndim, cols, nc, lens, 0, NULL, out, err);
                 g = NULL;
+                if (rc == 0)
+                        (*out)->dtype = dtype;
         }
         par_graph_free(g);
         par__free(lens);
@@ -440,15 +533,37 @@ int par_array_from_buffer(const double *data, int64_t rows, int64_t cols,
                           int64_t chunk_rows, par_layout layout, par_array **out,
                           par_error *err)
 {
-        return from_buffer("par_array_from_buffer", data, 2, rows, cols, layout,
-                           chunk_rows, out, err);
+        return from_buffer("par_array_from_buffer", data, PAR_DTYPE_FLOAT64, 2, rows,
+                           cols, layout, chunk_rows, out, err);
 }
 
 int par_array_from_vector(const double *data, int64_t n, int64_t chunk_rows,
                           par_array **out, par_error *err)
 {
-        return from_buffer("par_array_from_vector", data, 1, n, 1, PAR_COL_MAJOR,
+        return from_buffer("par_array_from_vector", data, PAR_DTYPE_FLOAT64, 1, n, 1,
+                           PAR_COL_MAJOR, chunk_rows, out, err);
+}
+
+int par_array_from_typed(const void *data, par_dtype dtype, int ndim,
+                         const int64_t *shape, int64_t chunk_rows, par_layout layout,
+                         par_array **out, par_error *err)
+{
+        if ((ndim != 1 && ndim != 2) || !shape) {
+                if (out)
+                        *out = NULL;
+                return par__errorf(err, PAR_EINVAL,
+                                   "par_array_from_typed: ndim = %d; expected 1 or 2 "
+                                   "(and a shape)",
+                                   ndim);
+        }
+        return from_buffer("par_array_from_typed", data, dtype, ndim, shape[0],
+                           ndim == 2 ? shape[1] : 1, ndim == 2 ? layout : PAR_COL_MAJOR,
                            chunk_rows, out, err);
+}
+
+par_dtype par_array_dtype(const par_array *a)
+{
+        return a ? a->dtype : PAR_DTYPE_NONE;
 }
 
 /* ---- from frames ------------------------------------------------------------------------ */
@@ -692,10 +807,11 @@ static int op_getitem(par_task_ctx *ctx, size_t n, par_value *const *args,
                                      "getitem: chunk %" PRId64 " has %" PRId64
                                      " columns",
                                      par_task_key(ctx).index, nd->cols);
-        double *p = nd->data;
+        char *p = nd->ptr;
         if (rc > 0 && cc > 0)
-                p += r0 * nd->rs + c0 * nd->cs;
-        *out = par__nd_view(args[0], (int)v[6], rc, cc, p, nd->rs * rs, nd->cs * cs);
+                p += (ptrdiff_t)(r0 * nd->rs + c0 * nd->cs) *
+                     (ptrdiff_t)par__dtype_size(nd->dtype);
+        *out = par__nd_view_t(args[0], (int)v[6], rc, cc, p, nd->rs * rs, nd->cs * cs);
         return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
 }
 
@@ -828,6 +944,8 @@ int par_array_slice(par_array *a, int64_t row_start, int64_t row_stop,
                 rc = par__array_new(g, name, a->ndim, cc, (int64_t)nseg, lens, 1,
                                     &a->layer, out, err);
                 g = NULL;
+                if (rc == 0)
+                        (*out)->dtype = a->dtype;
         }
         par_graph_free(g);
         par__free(lens);
@@ -862,7 +980,9 @@ int par_array_format(const par_array *a, char *buf, size_t size)
         if (a->rows < 0)
                 snprintf(bytes, sizeof bytes, "unknown");
         else
-                format_bytes((double)a->rows * (double)a->cols * 8.0, bytes, sizeof bytes);
+                format_bytes((double)a->rows * (double)a->cols *
+                                     (double)par__dtype_size(a->dtype),
+                             bytes, sizeof bytes);
         int64_t big = 0;
         for (int64_t i = 0; i < a->nchunks; i++) {
                 if (a->chunk_rows[i] < 0) {
@@ -876,8 +996,9 @@ int par_array_format(const par_array *a, char *buf, size_t size)
         shape_text(a->ndim, big, a->cols, chunk, sizeof chunk);
         return snprintf(buf, size,
                         "Bytes %s  Shape %s  Chunk %s  %" PRId64 " Tasks  %" PRId64
-                        " Chunks  float64",
-                        bytes, shape, chunk, par_array_ntasks(a), a->nchunks);
+                        " Chunks  %s",
+                        bytes, shape, chunk, par_array_ntasks(a), a->nchunks,
+                        par_dtype_name(a->dtype));
 }
 
 /* ---- computing ------------------------------------------------------------------------------ */
@@ -957,13 +1078,15 @@ static int compute_chunks(par_client *c, par_array *a, par_value **vals,
                 int64_t rows = nd ? nd->rows : -1;
                 bool remote = par__remote_rows(vals[i], &rows);
                 if ((!nd && !remote) || (nd && nd->cols != a->cols) ||
+                    (nd && nd->dtype != a->dtype) ||
                     (a->chunk_rows[i] >= 0 && rows != a->chunk_rows[i])) {
                         char k[160];
                         par_key_format(par_key_make(a->name, i), k, sizeof k);
                         rc = par__errorf(err, PAR_EINVAL,
                                          "compute: chunk %s is not a %" PRId64
-                                         "-row, %" PRId64 "-column ndarray",
-                                         k, a->chunk_rows[i], a->cols);
+                                         "-row, %" PRId64 "-column %s ndarray",
+                                         k, a->chunk_rows[i], a->cols,
+                                         par_dtype_name(a->dtype));
                 }
         }
         if (rc < 0)
@@ -972,6 +1095,23 @@ static int compute_chunks(par_client *c, par_array *a, par_value **vals,
                         vals[i] = NULL;
                 }
         return rc;
+}
+
+/* Copies s (strided) into d, a column-major buffer whose columns are
+ * d->rows elements apart, starting at d->ptr. */
+static void copy_rows_into(const par__nd *s, const par__nd *d)
+{
+        size_t es = par__dtype_size(s->dtype);
+        for (int64_t j = 0; j < s->cols; j++) {
+                const char *p = (const char *)s->ptr + (ptrdiff_t)(j * s->cs) * (ptrdiff_t)es;
+                char *q = (char *)d->ptr + (size_t)(j * d->rows) * es;
+                if (s->rs == 1)
+                        memcpy(q, p, (size_t)s->rows * es);
+                else
+                        for (int64_t r = 0; r < s->rows; r++)
+                                memcpy(q + (size_t)r * es,
+                                       p + (ptrdiff_t)(r * s->rs) * (ptrdiff_t)es, es);
+        }
 }
 
 int par_array_compute(par_client *c, par_array *a, par_value **out, par_error *err)
@@ -993,20 +1133,16 @@ int par_array_compute(par_client *c, par_array *a, par_value **out, par_error *e
                         int64_t rows = 0;
                         for (int64_t i = 0; i < a->nchunks; i++)
                                 rows += par__nd_of(vals[i])->rows;
-                        par__nd *nd = par__nd_alloc(a->ndim, rows, a->cols);
+                        par__nd *nd = par__nd_alloc_t(a->ndim, rows, a->cols, a->dtype);
                         if (nd) {
                                 int64_t at = 0;
+                                size_t es = par__dtype_size(a->dtype);
                                 for (int64_t i = 0; i < a->nchunks; i++) {
+                                        /* chunk i as the rows [at, ..) of nd */
                                         const par__nd *s = par__nd_of(vals[i]);
-                                        for (int64_t j = 0; j < s->cols; j++) {
-                                                double *d = nd->data + j * rows + at;
-                                                const double *p = s->data + j * s->cs;
-                                                if (s->rs == 1)
-                                                        memcpy(d, p, (size_t)s->rows * sizeof *d);
-                                                else
-                                                        for (int64_t r = 0; r < s->rows; r++)
-                                                                d[r] = p[r * s->rs];
-                                        }
+                                        par__nd d = *nd;
+                                        d.ptr = (char *)nd->ptr + (size_t)at * es;
+                                        copy_rows_into(s, &d);
                                         at += s->rows;
                                 }
                                 *out = par__nd_finish(nd);
@@ -1051,6 +1187,8 @@ int par_array_persist(par_client *c, par_array *a, par_array **out, par_error *e
                 rc = par__array_new(g, a->name, a->ndim, a->cols, a->nchunks, lens, 0, NULL,
                                     out, err);
                 g = NULL;
+                if (rc == 0)
+                        (*out)->dtype = a->dtype;
         }
         par_graph_free(g);
         for (size_t i = 0; vals && i < n; i++)

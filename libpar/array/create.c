@@ -17,22 +17,58 @@ enum { RAND_NORMAL, RAND_UNIFORM };
 
 /* ---- ops ------------------------------------------------------------------------ */
 
-/* (rows, cols, ndim, value) -> a chunk of one value. */
+/* (rows, cols, ndim, value[, dtype]) -> a chunk of one value: a float64
+ * value for float dtypes, an int64 one for int64 and bool. */
 static int op_full(par_task_ctx *ctx, size_t n, par_value *const *args,
                    par_value **out)
 {
-        (void)n;
         int64_t rows = par_value_int64_of(args[0]);
         int64_t cols = par_value_int64_of(args[1]);
-        par__nd *nd = par__nd_alloc((int)par_value_int64_of(args[2]), rows, cols);
+        par_dtype dt = n > 4 ? (par_dtype)par_value_int64_of(args[4]) : PAR_DTYPE_FLOAT64;
+        par__nd *nd = par__nd_alloc_t((int)par_value_int64_of(args[2]), rows, cols, dt);
         if (!nd)
                 return par_task_fail(ctx, PAR_ENOMEM,
                                      "full: out of memory for a %" PRId64 " x %" PRId64
-                                     " chunk",
-                                     rows, cols);
-        double v = par_value_float64_of(args[3]);
-        for (int64_t k = 0; k < rows * cols; k++)
-                nd->data[k] = v;
+                                     " %s chunk",
+                                     rows, cols, par_dtype_name(dt));
+        int64_t count = rows * cols;
+        if (dt == PAR_DTYPE_FLOAT64 || dt == PAR_DTYPE_FLOAT32) {
+                double v = par_value_float64_of(args[3]);
+                for (int64_t k = 0; k < count; k++)
+                        if (dt == PAR_DTYPE_FLOAT64)
+                                ((double *)nd->ptr)[k] = v;
+                        else
+                                ((float *)nd->ptr)[k] = (float)v;
+        } else {
+                int64_t v = par_value_int64_of(args[3]);
+                for (int64_t k = 0; k < count; k++)
+                        if (dt == PAR_DTYPE_INT64)
+                                ((int64_t *)nd->ptr)[k] = v;
+                        else
+                                ((uint8_t *)nd->ptr)[k] = v != 0;
+        }
+        *out = par__nd_finish(nd);
+        return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+}
+
+/* (start, step, first, count) -> int64 start + (first + k) * step. */
+static int op_arange_i64(par_task_ctx *ctx, size_t n, par_value *const *args,
+                         par_value **out)
+{
+        (void)n;
+        int64_t start = par_value_int64_of(args[0]);
+        int64_t step = par_value_int64_of(args[1]);
+        int64_t first = par_value_int64_of(args[2]);
+        int64_t count = par_value_int64_of(args[3]);
+        par__nd *nd = par__nd_alloc_t(1, count, 1, PAR_DTYPE_INT64);
+        if (!nd)
+                return par_task_fail(ctx, PAR_ENOMEM,
+                                     "arange: out of memory for %" PRId64 " numbers",
+                                     count);
+        int64_t *d = nd->ptr;
+        /* Every element lies between start and stop: no overflow. */
+        for (int64_t k = 0; k < count; k++)
+                d[k] = start + (first + k) * step;
         *out = par__nd_finish(nd);
         return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
 }
@@ -135,6 +171,7 @@ typedef struct maker {
         /* Builds chunk i's arguments into args; returns the count. */
         size_t (*args)(const struct maker *m, int64_t r0, int64_t len, par_arg *args);
         const void *ctx;
+        par_dtype dtype; /* of the chunks the op makes (0: float64) */
 } maker;
 
 static int make(const maker *m, int64_t nc, par_array **out, par_error *err)
@@ -157,37 +194,84 @@ static int make(const maker *m, int64_t nc, par_array **out, par_error *err)
         if (rc == 0) {
                 rc = par__array_new(g, name, m->ndim, m->cols, nc, lens, 0, NULL, out, err);
                 g = NULL;
+                if (rc == 0 && m->dtype)
+                        (*out)->dtype = m->dtype;
         }
         par_graph_free(g);
         par__free(lens);
         return rc;
 }
 
+typedef struct full_spec {
+        double f;
+        int64_t i;
+} full_spec;
+
 static size_t full_args(const maker *m, int64_t r0, int64_t len, par_arg *a)
 {
         (void)r0;
+        const full_spec *v = m->ctx;
         a[0] = par_arg_int64(len);
         a[1] = par_arg_int64(m->cols);
         a[2] = par_arg_int64(m->ndim);
-        a[3] = par_arg_float64(*(const double *)m->ctx);
-        return 4;
+        bool f = m->dtype == PAR_DTYPE_FLOAT64 || m->dtype == PAR_DTYPE_FLOAT32;
+        a[3] = f ? par_arg_float64(v->f) : par_arg_int64(v->i);
+        a[4] = par_arg_int64(m->dtype);
+        /* float64 chunks keep the four-argument form. */
+        return m->dtype == PAR_DTYPE_FLOAT64 ? 4 : 5;
+}
+
+/* value as an int64 the way astype converts it (toward zero); an error
+ * for NaN, infinities and values out of range. */
+static int to_int64(const char *what, double value, int64_t *out, par_error *err)
+{
+        if (!(value >= -0x1p63 && value < 0x1p63))
+                return par__errorf(err, PAR_EINVAL,
+                                   "%s: %g cannot be converted to int64 (NaN, infinite "
+                                   "or out of range)",
+                                   what, value);
+        *out = (int64_t)value;
+        return 0;
+}
+
+int par_array_full_typed(int ndim, const int64_t *shape, int64_t chunk_rows,
+                         double value, par_dtype dtype, par_array **out,
+                         par_error *err)
+{
+        if (!out)
+                return par__errorf(err, PAR_EINVAL, "full: out is NULL");
+        *out = NULL;
+        if (!par__array_dtype_ok(dtype))
+                return par__errorf(err, PAR_EINVAL,
+                                   "full: dtype %d is not an array dtype (float64, "
+                                   "float32, int64 or bool)",
+                                   (int)dtype);
+        int64_t rows = 0, cols = 0, nc = 0;
+        int rc = check_shape("full", ndim, shape, chunk_rows, &rows, &cols, &nc, err);
+        if (rc < 0)
+                return rc;
+        full_spec v = {value, 0};
+        if (dtype == PAR_DTYPE_INT64 && (rc = to_int64("full", value, &v.i, err)) < 0)
+                return rc;
+        if (dtype == PAR_DTYPE_BOOL)
+                v.i = value != 0; /* NaN is true, as NumPy */
+        if (dtype == PAR_DTYPE_FLOAT32)
+                v.f = (float)value;
+        uint64_t bits;
+        memcpy(&bits, &v.f, sizeof bits);
+        uint64_t h = par__hash_mix(bits ^ 0xf011u);
+        if (dtype != PAR_DTYPE_FLOAT64)
+                h = par__hash_mix(h ^ (uint64_t)v.i ^ ((uint64_t)dtype << 40));
+        maker m = {"full", "par.array.full", ndim, rows, cols, chunk_rows,
+                   h, full_args, &v, dtype};
+        return make(&m, nc, out, err);
 }
 
 int par_array_full(int ndim, const int64_t *shape, int64_t chunk_rows, double value,
                    par_array **out, par_error *err)
 {
-        if (!out)
-                return par__errorf(err, PAR_EINVAL, "full: out is NULL");
-        *out = NULL;
-        int64_t rows = 0, cols = 0, nc = 0;
-        int rc = check_shape("full", ndim, shape, chunk_rows, &rows, &cols, &nc, err);
-        if (rc < 0)
-                return rc;
-        uint64_t bits;
-        memcpy(&bits, &value, sizeof bits);
-        maker m = {"full", "par.array.full", ndim, rows, cols, chunk_rows,
-                   par__hash_mix(bits ^ 0xf011u), full_args, &value};
-        return make(&m, nc, out, err);
+        return par_array_full_typed(ndim, shape, chunk_rows, value, PAR_DTYPE_FLOAT64,
+                                    out, err);
 }
 
 int par_array_zeros(int ndim, const int64_t *shape, int64_t chunk_rows,
@@ -200,6 +284,59 @@ int par_array_ones(int ndim, const int64_t *shape, int64_t chunk_rows,
                    par_array **out, par_error *err)
 {
         return par_array_full(ndim, shape, chunk_rows, 1.0, out, err);
+}
+
+int par_array_zeros_typed(int ndim, const int64_t *shape, int64_t chunk_rows,
+                          par_dtype dtype, par_array **out, par_error *err)
+{
+        return par_array_full_typed(ndim, shape, chunk_rows, 0.0, dtype, out, err);
+}
+
+int par_array_ones_typed(int ndim, const int64_t *shape, int64_t chunk_rows,
+                         par_dtype dtype, par_array **out, par_error *err)
+{
+        return par_array_full_typed(ndim, shape, chunk_rows, 1.0, dtype, out, err);
+}
+
+static size_t arange_i64_args(const maker *m, int64_t r0, int64_t len, par_arg *a)
+{
+        const int64_t *se = m->ctx;
+        a[0] = par_arg_int64(se[0]);
+        a[1] = par_arg_int64(se[1]);
+        a[2] = par_arg_int64(r0);
+        a[3] = par_arg_int64(len);
+        return 4;
+}
+
+int par_array_arange_int64(int64_t start, int64_t stop, int64_t step,
+                           int64_t chunk_rows, par_array **out, par_error *err)
+{
+        if (!out)
+                return par__errorf(err, PAR_EINVAL, "arange: out is NULL");
+        *out = NULL;
+        if (step == 0)
+                return par__errorf(err, PAR_EINVAL, "arange: step 0; expected a step "
+                                                    "other than 0");
+        /* ceil((stop - start) / step) without overflow: the span fits in
+         * 64 unsigned bits. */
+        int64_t len = 0;
+        if (step > 0 && stop > start) {
+                uint64_t span = (uint64_t)stop - (uint64_t)start;
+                len = (int64_t)((span - 1) / (uint64_t)step + 1);
+        } else if (step < 0 && stop < start) {
+                uint64_t span = (uint64_t)start - (uint64_t)stop;
+                uint64_t st = step == INT64_MIN ? (uint64_t)1 << 63 : (uint64_t)-step;
+                len = (int64_t)((span - 1) / st + 1);
+        }
+        int64_t shape[1] = {len}, rows = 0, cols = 0, nc = 0;
+        int rc = check_shape("arange", 1, shape, chunk_rows, &rows, &cols, &nc, err);
+        if (rc < 0)
+                return rc;
+        int64_t se[2] = {start, step};
+        uint64_t h = par__hash_bytes(se, sizeof se, 0xa7a611u);
+        maker m = {"arange", "par.array.arange_i64", 1, rows, 1, chunk_rows, h,
+                   arange_i64_args, se, PAR_DTYPE_INT64};
+        return make(&m, nc, out, err);
 }
 
 static size_t arange_args(const maker *m, int64_t r0, int64_t len, par_arg *a)
@@ -236,7 +373,7 @@ int par_array_arange(double start, double stop, double step, int64_t chunk_rows,
         double se[2] = {start, step};
         uint64_t h = par__hash_bytes(se, sizeof se, 0xa7a6u);
         maker m = {"arange", "par.array.arange", 1, rows, 1, chunk_rows, h,
-                   arange_args, se};
+                   arange_args, se, PAR_DTYPE_FLOAT64};
         return make(&m, nc, out, err);
 }
 
@@ -277,7 +414,7 @@ static int random_array(const char *what, rand_spec s, int ndim, const int64_t *
                                    s.dist == RAND_NORMAL ? " and sd >= 0" : "");
         uint64_t h = par__hash_bytes(&s, sizeof s, 0x7a7du);
         maker m = {what, "par.array.random", ndim, rows, cols, chunk_rows, h,
-                   random_args, &s};
+                   random_args, &s, PAR_DTYPE_FLOAT64};
         return make(&m, nc, out, err);
 }
 
@@ -301,5 +438,6 @@ void par__array_register_create_ops(void)
 {
         par_op_register("par.array.full", op_full, NULL);
         par_op_register("par.array.arange", op_arange, NULL);
+        par_op_register("par.array.arange_i64", op_arange_i64, NULL);
         par_op_register("par.array.random", op_random, NULL);
 }

@@ -11,18 +11,38 @@
 #include "client/internal.h"
 #include "par/array.h"
 
-/* A chunk: a strided float64 matrix. Element (i, j) is
- * data[i * rs + j * cs]. A contiguous chunk is column-major: rs = 1,
- * cs = rows. A view keeps the value it views (`base`) alive; an owner
- * holds `alloc`. 1-D chunks have cols = 1; 0-D ones rows = cols = 1. */
+/* A chunk: a strided matrix of one dtype (float64, float32, int64, or
+ * bool stored as one byte 0/1). Element (i, j) is at ptr + (i * rs + j *
+ * cs) elements. `data` is the same pointer as a double *, and is set only
+ * for float64 chunks (NULL otherwise): code that reads doubles (linear
+ * algebra, the linear models) sees a NULL rather than misreading another
+ * dtype. A contiguous chunk is column-major: rs = 1, cs = rows. A view
+ * keeps the value it views (`base`) alive; an owner holds `alloc`. 1-D
+ * chunks have cols = 1; 0-D ones rows = cols = 1. */
 typedef struct par__nd {
         int ndim;
+        par_dtype dtype;
         int64_t rows, cols;
         double *data;
+        void *ptr;
         int64_t rs, cs;
-        double *alloc;
+        void *alloc;
         par_value *base;
 } par__nd;
+
+/* The array dtypes: float64, float32, int64, bool. */
+bool par__array_dtype_ok(par_dtype t);
+/* Bytes per element (0 for a dtype arrays do not have). */
+size_t par__dtype_size(par_dtype t);
+/* Element (i, j) of a chunk as a double (int64 rounds beyond 2^53). */
+double par__nd_getd(const par__nd *nd, int64_t i, int64_t j);
+/* Element at offset `off` (in elements) from ptr, as int64 (int64 and bool
+ * chunks only). */
+static inline int64_t par__nd_geti(const par__nd *nd, int64_t off)
+{
+        return nd->dtype == PAR_DTYPE_BOOL ? (int64_t)((const uint8_t *)nd->ptr)[off]
+                                           : ((const int64_t *)nd->ptr)[off];
+}
 
 struct par_array {
         atomic_size_t refs;
@@ -33,6 +53,7 @@ struct par_array {
         int64_t nchunks;     /* >= 1 */
         int64_t *chunk_rows; /* -1 where unknown */
         int64_t rows;        /* -1 if any chunk length is unknown */
+        par_dtype dtype;     /* of every chunk; par__array_new sets float64 */
         /* An elementwise array also keeps its program over source arrays
          * (elemwise.c), so an operation on it can fuse into one task per
          * chunk instead of stacking a layer per operation. NULL otherwise. */
@@ -54,14 +75,26 @@ int par__array_new(par_graph *g, const char *name, int ndim, int64_t cols,
 
 /* The chunk behind a value, or NULL. */
 const par__nd *par__nd_of(const par_value *v);
-/* A contiguous column-major chunk (data uninitialized); NULL when memory
- * runs out. Finish it into a value, or discard it. */
+/* A contiguous column-major float64 chunk (data uninitialized); NULL when
+ * memory runs out. Finish it into a value, or discard it. */
 par__nd *par__nd_alloc(int ndim, int64_t rows, int64_t cols);
+/* The same, of any array dtype. */
+par__nd *par__nd_alloc_t(int ndim, int64_t rows, int64_t cols, par_dtype dtype);
 par_value *par__nd_finish(par__nd *nd); /* takes nd; NULL (freed) on failure */
 void par__nd_discard(par__nd *nd);
 /* A view of `base`'s buffer (base retained). NULL when memory runs out. */
 par_value *par__nd_view(par_value *base, int ndim, int64_t rows, int64_t cols,
                         double *data, int64_t rs, int64_t cs);
+/* The same for base's dtype; ptr points at the view's element (0, 0). */
+par_value *par__nd_view_t(par_value *base, int ndim, int64_t rows, int64_t cols,
+                          void *ptr, int64_t rs, int64_t cs);
+/* a converted to `dtype` (elementwise, fused: elemwise.c); a retained when
+ * it has that dtype already. */
+int par__array_astype(par_array *a, par_dtype dtype, par_array **out,
+                      par_error *err);
+/* For code that takes float64 (linear algebra, statistics): *out is a as
+ * float64 (a retained when it is), to be released by the caller. */
+int par__array_as_f64(par_array *a, par_array **out, par_error *err);
 
 /* Computes `nkeys` tasks of the graph behind `layer` on c's executor. */
 int par__array_run(par_client *c, const par__layer *layer, size_t nkeys,

@@ -104,9 +104,9 @@ static int chunk_arg(par_task_ctx *ctx, const par_value *v, const char *what,
                      const char *which, const par__nd **out)
 {
         *out = par__nd_of(v);
-        if (!*out)
+        if (!*out || !(*out)->data)
                 return par_task_fail(ctx, PAR_ETYPE,
-                                     "%s: chunk %" PRId64 " of %s is not an ndarray",
+                                     "%s: chunk %" PRId64 " of %s is not a float64 ndarray",
                                      what, par_task_key(ctx).index, which);
         return 0;
 }
@@ -121,7 +121,7 @@ static int op_stack(par_task_ctx *ctx, size_t n, par_value *const *args,
         int64_t rows = 0, cols = -1;
         for (size_t i = 1; i < n; i++) {
                 const par__nd *c = par__nd_of(args[i]);
-                if (!c || (cols >= 0 && c->cols != cols))
+                if (!c || !c->data || (cols >= 0 && c->cols != cols))
                         return par_task_fail(ctx, PAR_EINVAL,
                                              "stack: chunk %zu is not an ndarray of "
                                              "%" PRId64 " columns",
@@ -149,8 +149,8 @@ static int op_reshape(par_task_ctx *ctx, size_t n, par_value *const *args,
 {
         (void)n;
         const par__nd *c = par__nd_of(args[0]);
-        if (!c)
-                return par_task_fail(ctx, PAR_ETYPE, "the result is not an ndarray");
+        if (!c || !c->data)
+                return par_task_fail(ctx, PAR_ETYPE, "the result is not a float64 ndarray");
         int ndim = (int)par_value_int64_of(args[1]);
         if (ndim == 1 && c->cols != 1 && c->rows == 1)
                 *out = par__nd_view(args[0], 1, c->cols, 1, c->data, c->cs, 1);
@@ -262,7 +262,7 @@ static int op_cross_sum(par_task_ctx *ctx, size_t n, par_value *const *args,
                         par_value **out)
 {
         const par__nd *f = par__nd_of(args[0]);
-        if (!f)
+        if (!f || !f->data)
                 return par_task_fail(ctx, PAR_EINVAL, "crossprod: malformed partial");
         par__nd *r = par__nd_alloc(2, f->rows, f->cols);
         if (!r)
@@ -271,7 +271,7 @@ static int op_cross_sum(par_task_ctx *ctx, size_t n, par_value *const *args,
         nd_copy(f, r->data, f->rows);
         for (size_t i = 1; i < n; i++) {
                 const par__nd *p = par__nd_of(args[i]);
-                if (!p || p->rows != f->rows || p->cols != f->cols) {
+                if (!p || !p->data || p->rows != f->rows || p->cols != f->cols) {
                         par__nd_discard(r);
                         return par_task_fail(ctx, PAR_EINVAL,
                                              "crossprod: partial %zu does not match", i);
@@ -353,7 +353,7 @@ static int need_blas(const char *what, par_error *err)
 #endif
 }
 
-int par_array_matmul(par_array *a, par_array *b, par_array **out, par_error *err)
+static int matmul_f64(par_array *a, par_array *b, par_array **out, par_error *err)
 {
         if (!a || !b || !out)
                 return par__errorf(err, PAR_EINVAL, "matmul: a, b and out are required");
@@ -431,8 +431,8 @@ static int check_alike(const char *what, const char *an, const par_array *a,
         return 0;
 }
 
-int par_array_crossprod(par_array *a, par_array *b, const par_agg_opts *opts,
-                        par_array **out, par_error *err)
+static int crossprod_f64(par_array *a, par_array *b, const par_agg_opts *opts,
+                         par_array **out, par_error *err)
 {
         if (!a || !b || !out)
                 return par__errorf(err, PAR_EINVAL,
@@ -814,8 +814,8 @@ static int tsqr_q(par_array *a, par_array *r, const tsqr_tree *t, par_array **ou
                               out, err);
 }
 
-int par_array_tsqr(par_array *a, const par_agg_opts *opts, par_array **q,
-                   par_array **r, par_error *err)
+static int tsqr_f64(par_array *a, const par_agg_opts *opts, par_array **q,
+                    par_array **r, par_error *err)
 {
         if (q)
                 *q = NULL;
@@ -866,8 +866,8 @@ void par_lstsq_result_clear(par_lstsq_result *res)
         memset(res, 0, sizeof *res);
 }
 
-int par_array_lstsq(par_client *c, par_array *a, par_array *b,
-                    const par_lstsq_opts *opts, par_lstsq_result *res, par_error *err)
+static int lstsq_f64(par_client *c, par_array *a, par_array *b,
+                     const par_lstsq_opts *opts, par_lstsq_result *res, par_error *err)
 {
         if (!c || !a || !b || !res)
                 return par__errorf(err, PAR_EINVAL,
@@ -1320,6 +1320,71 @@ int par__moments_fast(int64_t n, int d, const double *const *col, int64_t rs,
 
 /* Called once by the op registry with the other built-ins (graph/registry.c),
  * so every process that runs a graph, a remote rank included, knows them. */
+/* ---- dtypes: linear algebra takes float64 ----------------------------------------------- */
+
+/* The public entry points convert float32, int64 and bool operands to
+ * float64 (lazily, fused into the chunk tasks' inputs) and compute in
+ * float64: results are float64 whatever the inputs' dtypes. */
+static int two_f64(par_array *a, par_array *b, par_array **fa, par_array **fb,
+                   par_error *err)
+{
+        *fa = *fb = NULL;
+        int rc = a ? par__array_as_f64(a, fa, err) : 0;
+        if (rc == 0 && b)
+                rc = par__array_as_f64(b, fb, err);
+        return rc;
+}
+
+int par_array_matmul(par_array *a, par_array *b, par_array **out, par_error *err)
+{
+        par_array *fa, *fb;
+        int rc = two_f64(a, b, &fa, &fb, err);
+        if (rc == 0)
+                rc = matmul_f64(fa, fb, out, err);
+        else if (out)
+                *out = NULL;
+        par_array_release(fa);
+        par_array_release(fb);
+        return rc;
+}
+
+int par_array_crossprod(par_array *a, par_array *b, const par_agg_opts *opts,
+                        par_array **out, par_error *err)
+{
+        par_array *fa, *fb;
+        int rc = two_f64(a, b, &fa, &fb, err);
+        if (rc == 0)
+                rc = crossprod_f64(fa, fb, opts, out, err);
+        else if (out)
+                *out = NULL;
+        par_array_release(fa);
+        par_array_release(fb);
+        return rc;
+}
+
+int par_array_tsqr(par_array *a, const par_agg_opts *opts, par_array **q,
+                   par_array **r, par_error *err)
+{
+        par_array *fa, *fb;
+        int rc = two_f64(a, NULL, &fa, &fb, err);
+        if (rc == 0)
+                rc = tsqr_f64(fa, opts, q, r, err);
+        par_array_release(fa);
+        return rc;
+}
+
+int par_array_lstsq(par_client *c, par_array *a, par_array *b,
+                    const par_lstsq_opts *opts, par_lstsq_result *res, par_error *err)
+{
+        par_array *fa, *fb;
+        int rc = two_f64(a, b, &fa, &fb, err);
+        if (rc == 0)
+                rc = lstsq_f64(c, fa, fb, opts, res, err);
+        par_array_release(fa);
+        par_array_release(fb);
+        return rc;
+}
+
 void par__linalg_register_ops(void)
 {
         par_op_register("par.linalg.stack", op_stack, NULL);

@@ -18,10 +18,18 @@ static int op_rechunk(par_task_ctx *ctx, size_t n, par_value *const *args,
         if (np < 1 || n != 3 + 3 * (size_t)np)
                 return par_task_fail(ctx, PAR_EINVAL, "rechunk: malformed task");
         int64_t rows = 0;
+        const par__nd *s0 = par__nd_of(args[3]);
+        par_dtype dt = s0 ? s0->dtype : PAR_DTYPE_FLOAT64;
         for (int64_t k = 0; k < np; k++) {
                 const par__nd *s = par__nd_of(args[3 + 3 * k]);
                 int64_t r0 = par_value_int64_of(args[4 + 3 * k]);
                 int64_t m = par_value_int64_of(args[5 + 3 * k]);
+                if (s && s->dtype != dt)
+                        return par_task_fail(ctx, PAR_ETYPE,
+                                             "rechunk: piece %" PRId64 " of chunk %" PRId64
+                                             " is %s; piece 0 is %s",
+                                             k, par_task_key(ctx).index,
+                                             par_dtype_name(s->dtype), par_dtype_name(dt));
                 if (!s || s->cols != cols || r0 < 0 || m < 0 || r0 + m > s->rows)
                         return par_task_fail(ctx, PAR_EINVAL,
                                              "rechunk: piece %" PRId64 " of chunk %" PRId64
@@ -32,25 +40,28 @@ static int op_rechunk(par_task_ctx *ctx, size_t n, par_value *const *args,
                                              cols, s ? s->rows : 0, s ? s->cols : 0);
                 rows += m;
         }
-        par__nd *nd = par__nd_alloc((int)ndim, rows, cols);
+        par__nd *nd = par__nd_alloc_t((int)ndim, rows, cols, dt);
         if (!nd)
                 return par_task_fail(ctx, PAR_ENOMEM,
                                      "rechunk: out of memory for a %" PRId64 " x %" PRId64
                                      " chunk",
                                      rows, cols);
+        size_t es = par__dtype_size(dt);
         int64_t at = 0;
         for (int64_t k = 0; k < np; k++) {
                 const par__nd *s = par__nd_of(args[3 + 3 * k]);
                 int64_t r0 = par_value_int64_of(args[4 + 3 * k]);
                 int64_t m = par_value_int64_of(args[5 + 3 * k]);
                 for (int64_t j = 0; j < cols; j++) {
-                        const double *p = s->data + r0 * s->rs + j * s->cs;
-                        double *d = nd->data + j * rows + at;
+                        const char *p = (const char *)s->ptr +
+                                        (ptrdiff_t)(r0 * s->rs + j * s->cs) * (ptrdiff_t)es;
+                        char *d = (char *)nd->ptr + (size_t)(j * rows + at) * es;
                         if (s->rs == 1)
-                                memcpy(d, p, (size_t)m * sizeof *d);
+                                memcpy(d, p, (size_t)m * es);
                         else
                                 for (int64_t i = 0; i < m; i++)
-                                        d[i] = p[i * s->rs];
+                                        memcpy(d + (size_t)i * es,
+                                               p + (ptrdiff_t)(i * s->rs) * (ptrdiff_t)es, es);
                 }
                 at += m;
         }
@@ -135,7 +146,10 @@ int par__array_rechunk_lens(par_array *a, int64_t n, const int64_t *lens,
                 par_graph_free(g);
                 return rc;
         }
-        return par__array_new(g, name, a->ndim, a->cols, n, lens, 1, &a->layer, out, err);
+        int rc2 = par__array_new(g, name, a->ndim, a->cols, n, lens, 1, &a->layer, out, err);
+        if (rc2 == 0)
+                (*out)->dtype = a->dtype;
+        return rc2;
 }
 
 int par_array_rechunk_lengths(par_array *a, int64_t n, const int64_t *lens,
@@ -187,31 +201,36 @@ static int op_transpose(par_task_ctx *ctx, size_t n, par_value *const *args,
         if (nc < 1 || n != 3 + (size_t)nc)
                 return par_task_fail(ctx, PAR_EINVAL, "transpose: malformed task");
         int64_t total = 0;
+        const par__nd *s0 = par__nd_of(args[3]);
+        par_dtype dt = s0 ? s0->dtype : PAR_DTYPE_FLOAT64;
         for (int64_t k = 0; k < nc; k++) {
                 const par__nd *s = par__nd_of(args[3 + k]);
-                if (!s || s->cols < p0 + pc)
+                if (!s || s->cols < p0 + pc || s->dtype != dt)
                         return par_task_fail(ctx, PAR_EINVAL,
                                              "transpose: input chunk %" PRId64
-                                             " is not an ndarray of at least %" PRId64
+                                             " is not a %s ndarray of at least %" PRId64
                                              " columns",
-                                             k, p0 + pc);
+                                             k, par_dtype_name(dt), p0 + pc);
                 total += s->rows;
         }
-        par__nd *nd = par__nd_alloc(2, pc, total);
+        par__nd *nd = par__nd_alloc_t(2, pc, total, dt);
         if (!nd)
                 return par_task_fail(ctx, PAR_ENOMEM,
                                      "transpose: out of memory for a %" PRId64
                                      " x %" PRId64 " chunk",
                                      pc, total);
+        size_t es = par__dtype_size(dt);
         int64_t at = 0;
         for (int64_t k = 0; k < nc; k++) {
                 const par__nd *s = par__nd_of(args[3 + k]);
                 /* Output column at + i is input row i: pc values. */
                 for (int64_t i = 0; i < s->rows; i++) {
-                        const double *p = s->data + i * s->rs + p0 * s->cs;
-                        double *d = nd->data + (at + i) * pc;
+                        const char *p = (const char *)s->ptr +
+                                        (ptrdiff_t)(i * s->rs + p0 * s->cs) * (ptrdiff_t)es;
+                        char *d = (char *)nd->ptr + (size_t)((at + i) * pc) * es;
                         for (int64_t r = 0; r < pc; r++)
-                                d[r] = p[r * s->cs];
+                                memcpy(d + (size_t)r * es,
+                                       p + (ptrdiff_t)(r * s->cs) * (ptrdiff_t)es, es);
                 }
                 at += s->rows;
         }
@@ -265,6 +284,8 @@ int par_array_transpose(par_array *a, par_array **out, par_error *err)
         if (rc == 0) {
                 rc = par__array_new(g, name, 2, a->rows, n, lens, 1, &a->layer, out, err);
                 g = NULL;
+                if (rc == 0)
+                        (*out)->dtype = a->dtype;
         }
         par_graph_free(g);
         par__free(lens);

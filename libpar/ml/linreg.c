@@ -249,6 +249,11 @@ void par__ml_register_ops(void)
 
 int par__ml_check_xy(const char *what, par_array *X, par_array *y, par_error *err)
 {
+        if (X->dtype != PAR_DTYPE_FLOAT64 || y->dtype != PAR_DTYPE_FLOAT64)
+                return par__errorf(err, PAR_ETYPE,
+                                   "%s: X is %s and y %s; the linear models take "
+                                   "float64 (convert with par_array_astype)",
+                                   what, par_dtype_name(X->dtype), par_dtype_name(y->dtype));
         if (X->ndim != 2)
                 return par__errorf(err, PAR_EINVAL,
                                    "%s: X is %d-d; expected 2-d (n_samples, "
@@ -669,6 +674,11 @@ static int check_model(const char *what, const par_linear_regression *m,
         if (!m || !m->coef || m->n_features < 1)
                 return par__errorf(err, PAR_EINVAL, "%s: the model is not fitted",
                                    what);
+        if (X->dtype != PAR_DTYPE_FLOAT64)
+                return par__errorf(err, PAR_ETYPE,
+                                   "%s: X is %s; the linear models take float64 "
+                                   "(convert with par_array_astype)",
+                                   what, par_dtype_name(X->dtype));
         if (X->ndim != 2 || X->cols != m->n_features)
                 return par__errorf(err, PAR_EINVAL,
                                    "%s: X has %" PRId64 " columns; the model has "

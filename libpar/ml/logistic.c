@@ -127,6 +127,11 @@ static int check_model(const char *what, const par_logistic_regression *m, par_a
 {
         if (!m || !m->coef || m->n_features < 1)
                 return par__errorf(err, PAR_EINVAL, "%s: the model is not fitted", what);
+        if (X->dtype != PAR_DTYPE_FLOAT64)
+                return par__errorf(err, PAR_ETYPE,
+                                   "%s: X is %s; the linear models take float64 "
+                                   "(convert with par_array_astype)",
+                                   what, par_dtype_name(X->dtype));
         if (X->ndim != 2 || X->cols != m->n_features)
                 return par__errorf(err, PAR_EINVAL,
                                    "%s: X has %" PRId64 " columns; the model has "

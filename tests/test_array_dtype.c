@@ -642,6 +642,92 @@ static void movement_cases(par_client *c)
         }
 }
 
+/* Dtypes on 2-D chunk grids: the typed inputs re-cut into row blocks of
+ * 37 and column blocks of 1 and 2 (j into 50 x {2, 1}, so operands meet
+ * on different grids), then elementwise, reductions, transpose, slices
+ * and astype, against NumPy on the uncut arrays. */
+static void grid_cases(void)
+{
+        static const int64_t cl[2] = {1, 2}, cl2[2] = {2, 1};
+        const par_chunk_spec g1[2] = {{37, 0, NULL}, {0, 2, cl}};
+        const par_chunk_spec g2[2] = {{50, 0, NULL}, {0, 2, cl2}};
+        par_error err = {0};
+        par_array *gb = NULL, *gi = NULL, *gj = NULL, *gf = NULL, *gd = NULL, *r = NULL;
+        CHECK_OK(par_array_rechunk_grid(ab, g1, &gb, &err), &err);
+        CHECK_OK(par_array_rechunk_grid(ai, g1, &gi, &err), &err);
+        CHECK_OK(par_array_rechunk_grid(aj, g2, &gj, &err), &err);
+        CHECK_OK(par_array_rechunk_grid(af, g1, &gf, &err), &err);
+        CHECK_OK(par_array_rechunk_grid(ad, g1, &gd, &err), &err);
+        if (!gb || !gi || !gj || !gf || !gd)
+                goto out;
+        CHECK(par_array_numblocks(gi, 1) == 2 && par_array_dtype(gi) == PAR_DTYPE_INT64);
+        CHECK(par_array_dtype(gb) == PAR_DTYPE_BOOL && par_array_dtype(gf) == PAR_DTYPE_FLOAT32);
+        add_case("grid_b", par_array_retain(gb), "b", NULL, 0);
+        add_case("grid_i", par_array_retain(gi), "i", NULL, 0);
+        add_case("grid_f", par_array_retain(gf), "f", NULL, 0);
+        /* int64 arithmetic, exact and wrapping, across two grids */
+        par_array *ij = bin(PAR_ARRAY_MUL, gi, gj);
+        add_case("grid_i_mul_j_add_i", bin(PAR_ARRAY_ADD, ij, gi),
+                 "np.add(np.multiply(i, j), i)", NULL, 0);
+        par_array_release(ij);
+        add_case("grid_floordiv_i_j", bin(PAR_ARRAY_FLOOR_DIVIDE, gi, gj),
+                 "np.floor_divide(i, j)", NULL, 0);
+        add_case("grid_less_i_j", bin(PAR_ARRAY_LT, gi, gj), "np.less(i, j)", NULL, 0);
+        add_case("grid_add_f_i", bin(PAR_ARRAY_ADD, gf, gi), "np.add(f, i)", NULL, 0);
+        add_case("grid_add_f_b", bin(PAR_ARRAY_ADD, gf, gb), "np.add(f, b)", NULL, 0);
+        add_case("grid_and_b_b", bin(PAR_ARRAY_AND, gb, ab), "np.logical_and(b, b)", NULL, 0);
+        add_case("grid_astype_d_i64", cast(gd, PAR_DTYPE_INT64), "d.astype(np.int64)", NULL,
+                 0);
+        static const int axes[3] = {0, 1, PAR_AXIS_ALL};
+        static const char *const pyaxes[3] = {"0", "1", "None"};
+        for (int k = 0; k < 3; k++) {
+                char name[48], ex[96];
+                const struct {
+                        par_stat st;
+                        const char *np;
+                        par_array **a;
+                        const char *v;
+                } rs[] = {{PAR_STAT_SUM, "sum", &gi, "i"}, {PAR_STAT_MAX, "max", &gi, "i"},
+                          {PAR_STAT_MIN, "min", &gb, "b"}, {PAR_STAT_SUM, "sum", &gb, "b"},
+                          {PAR_STAT_MEAN, "mean", &gj, "j"}};
+                for (size_t x = 0; x < sizeof rs / sizeof rs[0]; x++) {
+                        r = NULL;
+                        CHECK_OK(par_array_reduce(*rs[x].a, rs[x].st, axes[k], NULL, &r, &err),
+                                 &err);
+                        snprintf(name, sizeof name, "grid_%s_%s_%d", rs[x].np, rs[x].v, k);
+                        snprintf(ex, sizeof ex, "np.%s(%s, axis=%s)", rs[x].np, rs[x].v,
+                                 pyaxes[k]);
+                        add_case(name, r, ex, NULL, rs[x].st == PAR_STAT_MEAN ? 1e-13 : 0);
+                }
+                r = NULL;
+                CHECK_OK(par_array_argmax(gi, axes[k], NULL, &r, &err), &err);
+                snprintf(name, sizeof name, "grid_argmax_i_%d", k);
+                snprintf(ex, sizeof ex, "np.argmax(i, axis=%s)", pyaxes[k]);
+                add_case(name, r, ex, NULL, 0);
+        }
+        r = NULL;
+        CHECK_OK(par_array_transpose(gi, &r, &err), &err);
+        add_case("grid_transpose_i", r, "i.T", NULL, 0);
+        r = NULL;
+        CHECK_OK(par_array_transpose(gf, &r, &err), &err);
+        par_array *t2 = NULL;
+        CHECK_OK(par_array_reduce(r, PAR_STAT_MAX, 1, NULL, &t2, &err), &err);
+        add_case("grid_transpose_f", r, "f.T", NULL, 0);
+        add_case("grid_transpose_max_f", t2, "np.max(f.T, axis=1)", NULL, 0);
+        r = NULL;
+        CHECK_OK(par_array_slice(gb, 3, 150, 4, PAR_NONE, PAR_NONE, -1, &r, &err), &err);
+        add_case("grid_slice_b", r, "b[3:150:4, ::-1]", NULL, 0);
+        r = NULL;
+        CHECK_OK(par_array_slice(gi, 200, 2, -3, 2, 0, -1, &r, &err), &err);
+        add_case("grid_slice_i", r, "i[200:2:-3, 2:0:-1]", NULL, 0);
+out:
+        par_array_release(gb);
+        par_array_release(gi);
+        par_array_release(gj);
+        par_array_release(gf);
+        par_array_release(gd);
+}
+
 static void creation_cases(void)
 {
         par_error err = {0};
@@ -850,6 +936,7 @@ int main(int argc, char **argv)
         astype_cases();
         reduction_cases();
         movement_cases(c0);
+        grid_cases();
         creation_cases();
         fclose(spec);
         snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' '%s' '%s'", script, specpath, dir);

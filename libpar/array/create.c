@@ -93,8 +93,9 @@ static int op_arange(par_task_ctx *ctx, size_t n, par_value *const *args,
         return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
 }
 
-/* (seed, dist, a, b, r0, rows, cols, ndim) -> rows [r0, r0 + rows) of the
- * random array: drawn in row-major order, stored column-major. */
+/* (seed, dist, a, b, r0, rows, cols, ndim[, c0, total_cols]) -> rows [r0,
+ * r0 + rows) (and columns [c0, c0 + cols) of total_cols) of the random
+ * array: drawn in row-major order, stored column-major. */
 static int op_random(par_task_ctx *ctx, size_t n, par_value *const *args,
                      par_value **out)
 {
@@ -117,12 +118,21 @@ static int op_random(par_task_ctx *ctx, size_t n, par_value *const *args,
                                      rows, cols);
         }
         double *dst = cols > 1 ? tmp : nd->data;
-        uint64_t off = (uint64_t)r0 * (uint64_t)cols;
-        size_t cnt = (size_t)(rows * cols);
-        if (dist == RAND_NORMAL)
-                par__rng_normal(seed, 0, off, a, b, dst, cnt);
-        else
-                par__rng_uniform_range(seed, 0, off, a, b, dst, cnt);
+        /* A block of a grid: columns [c0, c0 + cols) of an array of `total`
+         * columns, so each of its rows is its own run of draws. */
+        int64_t c0 = n > 8 ? par_value_int64_of(args[8]) : 0;
+        int64_t total = n > 9 ? par_value_int64_of(args[9]) : cols;
+        bool runs = total != cols;
+        uint64_t off = (uint64_t)r0 * (uint64_t)total + (uint64_t)c0;
+        size_t cnt = runs ? (size_t)cols : (size_t)(rows * cols);
+        for (int64_t i = 0; i < (runs ? rows : 1); i++) {
+                if (dist == RAND_NORMAL)
+                        par__rng_normal(seed, 0, off, a, b, dst + i * (int64_t)cnt, cnt);
+                else
+                        par__rng_uniform_range(seed, 0, off, a, b, dst + i * (int64_t)cnt,
+                                               cnt);
+                off += (uint64_t)total;
+        }
         if (tmp) {
                 for (int64_t i = 0; i < rows; i++)
                         for (int64_t j = 0; j < cols; j++)
@@ -161,44 +171,90 @@ static int check_shape(const char *what, int ndim, const int64_t *shape,
         return 0;
 }
 
-/* One task per chunk: op(fixed args before, r0, rows, fixed args after). */
+/* One task per block: op(fixed args before, r0, rows, fixed args after). */
 typedef struct maker {
         const char *prefix;
         const char *op;
         int ndim;
         int64_t rows, cols, chunk_rows;
         uint64_t hash;
-        /* Builds chunk i's arguments into args; returns the count. */
+        /* Builds block (r0.., c0..)'s arguments into args; returns the
+         * count. */
         size_t (*args)(const struct maker *m, int64_t r0, int64_t len, par_arg *args);
         const void *ctx;
         par_dtype dtype; /* of the chunks the op makes (0: float64) */
+        /* The grid (make_grid): the block being made, and whether the
+         * array has several column blocks. */
+        int64_t c0, w;
+        bool grid;
 } maker;
 
-static int make(const maker *m, int64_t nc, par_array **out, par_error *err)
+/* The nr x nc blocks of rows rl and columns cl. */
+static int make_grid(maker *m, int64_t nr, const int64_t *rl, int64_t nc,
+                     const int64_t *cl, par_array **out, par_error *err)
 {
         char name[128];
         uint64_t h = par__hash_mix(m->hash ^ (uint64_t)m->rows * 0x9e37u);
         h = par__hash_mix(h ^ (uint64_t)m->cols ^ ((uint64_t)m->chunk_rows << 20) ^
                           ((uint64_t)m->ndim << 62));
+        if (m->grid) {
+                h = par__hash_bytes(rl, (size_t)nr * sizeof *rl, h);
+                h = par__hash_bytes(cl, (size_t)nc * sizeof *cl, h);
+        }
         par__array_token(m->prefix, h, name, sizeof name);
-        int64_t *lens = par__malloc((size_t)nc * sizeof *lens);
         par_graph *g = par_graph_new();
-        int rc = lens && g ? 0 : PAR__ENOMEM(err, m->prefix);
-        for (int64_t i = 0; i < nc && rc == 0; i++) {
-                int64_t r0 = i * m->chunk_rows;
-                lens[i] = m->rows - r0 < m->chunk_rows ? m->rows - r0 : m->chunk_rows;
-                par_arg args[10];
-                size_t na = m->args(m, r0, lens[i], args);
-                rc = par_graph_add(g, par_key_make(name, i), m->op, na, args, err);
+        int rc = g ? 0 : PAR__ENOMEM(err, m->prefix);
+        for (int64_t i = 0, r0 = 0; i < nr && rc == 0; r0 += rl[i++]) {
+                m->c0 = 0;
+                for (int64_t j = 0; j < nc && rc == 0; m->c0 += cl[j++]) {
+                        m->w = cl[j];
+                        par_arg args[12];
+                        size_t na = m->args(m, r0, rl[i], args);
+                        rc = par_graph_add(g, par_key_make(name, i * nc + j), m->op, na,
+                                           args, err);
+                }
         }
         if (rc == 0) {
-                rc = par__array_new(g, name, m->ndim, m->cols, nc, lens, 0, NULL, out, err);
+                rc = par__array_new_grid(g, name, m->ndim, nr, rl, nc, cl, 0, NULL, out,
+                                         err);
                 g = NULL;
                 if (rc == 0 && m->dtype)
                         (*out)->dtype = m->dtype;
         }
         par_graph_free(g);
-        par__free(lens);
+        return rc;
+}
+
+static int make(maker *m, int64_t nc, par_array **out, par_error *err)
+{
+        (void)nc;
+        int64_t nr = 0, *rl = NULL;
+        int rc = par__chunk_spec_resolve(m->prefix, 0,
+                                         &(par_chunk_spec){m->chunk_rows, 0, NULL},
+                                         m->rows, false, &nr, &rl, err);
+        if (rc == 0)
+                rc = make_grid(m, nr, rl, 1, &m->cols, out, err);
+        par__free(rl);
+        return rc;
+}
+
+/* make_grid from the specs (chunks[1] read for ndim 2 only). */
+static int make_chunks(maker *m, const par_chunk_spec *chunks, par_array **out,
+                       par_error *err)
+{
+        if (!chunks)
+                return par__errorf(err, PAR_EINVAL, "%s: chunks is NULL", m->prefix);
+        int64_t nr = 0, nc = 1, *rl = NULL, *cl = NULL;
+        int rc = par__chunk_spec_resolve(m->prefix, 0, &chunks[0], m->rows, false, &nr,
+                                         &rl, err);
+        if (rc == 0 && m->ndim == 2)
+                rc = par__chunk_spec_resolve(m->prefix, 1, &chunks[1], m->cols, false,
+                                             &nc, &cl, err);
+        m->grid = true;
+        if (rc == 0)
+                rc = make_grid(m, nr, rl, nc, cl ? cl : &m->cols, out, err);
+        par__free(rl);
+        par__free(cl);
         return rc;
 }
 
@@ -212,7 +268,7 @@ static size_t full_args(const maker *m, int64_t r0, int64_t len, par_arg *a)
         (void)r0;
         const full_spec *v = m->ctx;
         a[0] = par_arg_int64(len);
-        a[1] = par_arg_int64(m->cols);
+        a[1] = par_arg_int64(m->w);
         a[2] = par_arg_int64(m->ndim);
         bool f = m->dtype == PAR_DTYPE_FLOAT64 || m->dtype == PAR_DTYPE_FLOAT32;
         a[3] = f ? par_arg_float64(v->f) : par_arg_int64(v->i);
@@ -234,9 +290,10 @@ static int to_int64(const char *what, double value, int64_t *out, par_error *err
         return 0;
 }
 
-int par_array_full_typed(int ndim, const int64_t *shape, int64_t chunk_rows,
-                         double value, par_dtype dtype, par_array **out,
-                         par_error *err)
+/* full of `dtype` on chunk_rows (chunks NULL) or on a grid. */
+static int full_array(int ndim, const int64_t *shape, int64_t chunk_rows,
+                      const par_chunk_spec *chunks, double value, par_dtype dtype,
+                      par_array **out, par_error *err)
 {
         if (!out)
                 return par__errorf(err, PAR_EINVAL, "full: out is NULL");
@@ -247,7 +304,8 @@ int par_array_full_typed(int ndim, const int64_t *shape, int64_t chunk_rows,
                                    "float32, int64 or bool)",
                                    (int)dtype);
         int64_t rows = 0, cols = 0, nc = 0;
-        int rc = check_shape("full", ndim, shape, chunk_rows, &rows, &cols, &nc, err);
+        int rc = check_shape("full", ndim, shape, chunks ? 1 : chunk_rows, &rows, &cols,
+                             &nc, err);
         if (rc < 0)
                 return rc;
         full_spec v = {value, 0};
@@ -263,15 +321,45 @@ int par_array_full_typed(int ndim, const int64_t *shape, int64_t chunk_rows,
         if (dtype != PAR_DTYPE_FLOAT64)
                 h = par__hash_mix(h ^ (uint64_t)v.i ^ ((uint64_t)dtype << 40));
         maker m = {"full", "par.array.full", ndim, rows, cols, chunk_rows,
-                   h, full_args, &v, dtype};
-        return make(&m, nc, out, err);
+                   h, full_args, &v, dtype, 0, 0, false};
+        return chunks ? make_chunks(&m, chunks, out, err) : make(&m, nc, out, err);
+}
+
+int par_array_full_typed(int ndim, const int64_t *shape, int64_t chunk_rows,
+                         double value, par_dtype dtype, par_array **out,
+                         par_error *err)
+{
+        return full_array(ndim, shape, chunk_rows, NULL, value, dtype, out, err);
 }
 
 int par_array_full(int ndim, const int64_t *shape, int64_t chunk_rows, double value,
                    par_array **out, par_error *err)
 {
-        return par_array_full_typed(ndim, shape, chunk_rows, value, PAR_DTYPE_FLOAT64,
-                                    out, err);
+        return full_array(ndim, shape, chunk_rows, NULL, value, PAR_DTYPE_FLOAT64, out,
+                          err);
+}
+
+int par_array_full_chunks(int ndim, const int64_t *shape, const par_chunk_spec *chunks,
+                          double value, par_array **out, par_error *err)
+{
+        if (!chunks) {
+                if (out)
+                        *out = NULL;
+                return par__errorf(err, PAR_EINVAL, "full: chunks is NULL");
+        }
+        return full_array(ndim, shape, 0, chunks, value, PAR_DTYPE_FLOAT64, out, err);
+}
+
+int par_array_zeros_chunks(int ndim, const int64_t *shape, const par_chunk_spec *chunks,
+                           par_array **out, par_error *err)
+{
+        return par_array_full_chunks(ndim, shape, chunks, 0.0, out, err);
+}
+
+int par_array_ones_chunks(int ndim, const int64_t *shape, const par_chunk_spec *chunks,
+                          par_array **out, par_error *err)
+{
+        return par_array_full_chunks(ndim, shape, chunks, 1.0, out, err);
 }
 
 int par_array_zeros(int ndim, const int64_t *shape, int64_t chunk_rows,
@@ -335,7 +423,7 @@ int par_array_arange_int64(int64_t start, int64_t stop, int64_t step,
         int64_t se[2] = {start, step};
         uint64_t h = par__hash_bytes(se, sizeof se, 0xa7a611u);
         maker m = {"arange", "par.array.arange_i64", 1, rows, 1, chunk_rows, h,
-                   arange_i64_args, se, PAR_DTYPE_INT64};
+                   arange_i64_args, se, PAR_DTYPE_INT64, 0, 0, false};
         return make(&m, nc, out, err);
 }
 
@@ -373,7 +461,7 @@ int par_array_arange(double start, double stop, double step, int64_t chunk_rows,
         double se[2] = {start, step};
         uint64_t h = par__hash_bytes(se, sizeof se, 0xa7a6u);
         maker m = {"arange", "par.array.arange", 1, rows, 1, chunk_rows, h,
-                   arange_args, se, PAR_DTYPE_FLOAT64};
+                   arange_args, se, PAR_DTYPE_FLOAT64, 0, 0, false};
         return make(&m, nc, out, err);
 }
 
@@ -392,19 +480,25 @@ static size_t random_args(const maker *m, int64_t r0, int64_t len, par_arg *a)
         a[3] = par_arg_float64(s->b);
         a[4] = par_arg_int64(r0);
         a[5] = par_arg_int64(len);
-        a[6] = par_arg_int64(m->cols);
+        a[6] = par_arg_int64(m->w);
         a[7] = par_arg_int64(m->ndim);
-        return 8;
+        if (m->w == m->cols)
+                return 8;
+        a[8] = par_arg_int64(m->c0);
+        a[9] = par_arg_int64(m->cols);
+        return 10;
 }
 
 static int random_array(const char *what, rand_spec s, int ndim, const int64_t *shape,
-                        int64_t chunk_rows, par_array **out, par_error *err)
+                        int64_t chunk_rows, const par_chunk_spec *chunks,
+                        par_array **out, par_error *err)
 {
         if (!out)
                 return par__errorf(err, PAR_EINVAL, "%s: out is NULL", what);
         *out = NULL;
         int64_t rows = 0, cols = 0, nc = 0;
-        int rc = check_shape(what, ndim, shape, chunk_rows, &rows, &cols, &nc, err);
+        int rc = check_shape(what, ndim, shape, chunks ? 1 : chunk_rows, &rows, &cols,
+                             &nc, err);
         if (rc < 0)
                 return rc;
         if (!isfinite(s.a) || !isfinite(s.b) || (s.dist == RAND_NORMAL && s.b < 0))
@@ -414,8 +508,8 @@ static int random_array(const char *what, rand_spec s, int ndim, const int64_t *
                                    s.dist == RAND_NORMAL ? " and sd >= 0" : "");
         uint64_t h = par__hash_bytes(&s, sizeof s, 0x7a7du);
         maker m = {what, "par.array.random", ndim, rows, cols, chunk_rows, h,
-                   random_args, &s, PAR_DTYPE_FLOAT64};
-        return make(&m, nc, out, err);
+                   random_args, &s, PAR_DTYPE_FLOAT64, 0, 0, false};
+        return chunks ? make_chunks(&m, chunks, out, err) : make(&m, nc, out, err);
 }
 
 int par_array_random_normal(uint64_t seed, double mean, double sd, int ndim,
@@ -423,7 +517,20 @@ int par_array_random_normal(uint64_t seed, double mean, double sd, int ndim,
                             par_error *err)
 {
         rand_spec s = {seed, RAND_NORMAL, mean, sd};
-        return random_array("normal", s, ndim, shape, chunk_rows, out, err);
+        return random_array("normal", s, ndim, shape, chunk_rows, NULL, out, err);
+}
+
+int par_array_random_normal_chunks(uint64_t seed, double mean, double sd, int ndim,
+                                   const int64_t *shape, const par_chunk_spec *chunks,
+                                   par_array **out, par_error *err)
+{
+        rand_spec s = {seed, RAND_NORMAL, mean, sd};
+        if (!chunks) {
+                if (out)
+                        *out = NULL;
+                return par__errorf(err, PAR_EINVAL, "normal: chunks is NULL");
+        }
+        return random_array("normal", s, ndim, shape, 0, chunks, out, err);
 }
 
 int par_array_random_uniform(uint64_t seed, double lo, double hi, int ndim,
@@ -431,7 +538,20 @@ int par_array_random_uniform(uint64_t seed, double lo, double hi, int ndim,
                              par_error *err)
 {
         rand_spec s = {seed, RAND_UNIFORM, lo, hi};
-        return random_array("uniform", s, ndim, shape, chunk_rows, out, err);
+        return random_array("uniform", s, ndim, shape, chunk_rows, NULL, out, err);
+}
+
+int par_array_random_uniform_chunks(uint64_t seed, double lo, double hi, int ndim,
+                                    const int64_t *shape, const par_chunk_spec *chunks,
+                                    par_array **out, par_error *err)
+{
+        rand_spec s = {seed, RAND_UNIFORM, lo, hi};
+        if (!chunks) {
+                if (out)
+                        *out = NULL;
+                return par__errorf(err, PAR_EINVAL, "uniform: chunks is NULL");
+        }
+        return random_array("uniform", s, ndim, shape, 0, chunks, out, err);
 }
 
 void par__array_register_create_ops(void)

@@ -801,8 +801,13 @@ static int op_elemwise(par_task_ctx *ctx, size_t n, par_value *const *args,
                 return par_task_fail(ctx, PAR_EINVAL, "elemwise: malformed program");
         memcpy(hdr, p, sizeof hdr);
         int64_t nsrc = hdr[1], ncode = hdr[2], ndim = hdr[3], C = hdr[4];
+        /* A block of a grid of several column blocks gets its own width
+         * as a last argument. */
+        if (nsrc >= 0 && (size_t)nsrc + 2 == n)
+                C = par_value_int64_of(args[n - 1]);
         if (hdr[0] != MAGIC || nsrc < 0 || nsrc > MAX_SRC || ncode < 1 ||
-            ncode > 4 * MAX_CODE || (size_t)nsrc + 1 != n || C < 0 ||
+            ncode > 4 * MAX_CODE || ((size_t)nsrc + 1 != n && (size_t)nsrc + 2 != n) ||
+            C < 0 ||
             len != sizeof hdr + (size_t)nsrc * 8 + (size_t)ncode * sizeof(ins))
                 return par_task_fail(ctx, PAR_EINVAL, "elemwise: malformed program");
         int64_t mode[MAX_SRC];
@@ -1118,11 +1123,38 @@ static bool same_chunks(const par_array *a, const par_array *b)
         return true;
 }
 
-/* The sources' modes against the output; aligned sources chunked unlike
- * the first are replaced by rechunked copies (owned by `owned`). */
+/* The output's column blocks: those of the first aligned 2-D source that
+ * spans the columns, else the first broadcast one, else the first vector
+ * along the columns of known lengths, else one block. */
+static void out_cols(const prog *pg, int ndim, int64_t rows, int64_t cols,
+                     int64_t *nc, const int64_t **cl)
+{
+        static const int64_t one = 1;
+        *nc = 1;
+        *cl = ndim == 2 ? NULL : &one;
+        if (ndim != 2)
+                return;
+        for (int pass = 0; pass < 3; pass++)
+                for (size_t k = 0; k < pg->nsrc; k++) {
+                        const par_array *a = pg->src[k];
+                        bool aligned = a->rows == rows || rows == 1 || a->rows < 0;
+                        bool hit = pass < 2 ? a->ndim == 2 && a->cols == cols &&
+                                                      aligned == (pass == 0)
+                                            : a->ndim == 1 && a->rows == cols;
+                        if (hit) {
+                                *nc = pass < 2 ? a->ncb : a->nchunks;
+                                *cl = pass < 2 ? a->chunk_cols : a->chunk_rows;
+                                return;
+                        }
+                }
+}
+
+/* The sources' modes against the output; sources chunked unlike the
+ * output's grid (rows: the first aligned source's; columns: out_cols) are
+ * replaced by rechunked copies (owned by `owned`). */
 static int source_modes(const char *what, prog *pg, int ndim, int64_t rows,
-                        int64_t *mode, par_array **owned, par_array **ref,
-                        par_error *err)
+                        int64_t cols, int64_t nc, const int64_t *cl, int64_t *mode,
+                        par_array **owned, par_array **ref, par_error *err)
 {
         *ref = NULL;
         for (size_t k = 0; k < pg->nsrc; k++) {
@@ -1134,37 +1166,73 @@ static int source_modes(const char *what, prog *pg, int ndim, int64_t rows,
                 mode[k] = aligned ? 0 : M_BCAST;
                 if (a->ndim == 1 && ndim == 2)
                         mode[k] = M_BCAST | M_VEC;
+                /* Spanning the output's columns: cut like them. */
+                bool cdiff = false;
+                if (ndim == 2 && a->ndim == 2 && a->cols == cols) {
+                        cdiff = a->ncb != nc;
+                        for (int64_t j = 0; !cdiff && j < nc; j++)
+                                cdiff = a->chunk_cols[j] != cl[j];
+                }
+                /* (A vector of several chunks meets only a grid of
+                 * several column blocks.) */
+                if ((mode[k] & M_VEC) && nc > 1 && a->rows == cols) {
+                        bool same = a->nchunks == nc;
+                        for (int64_t j = 0; same && j < nc; j++)
+                                same = a->chunk_rows[j] == cl[j];
+                        if (!same) {
+                                int rc = par__array_rechunk_lens(a, nc, cl, &owned[k], err);
+                                if (rc < 0)
+                                        return rc;
+                                pg->src[k] = a = owned[k];
+                        }
+                        continue;
+                }
                 if ((mode[k] & M_BCAST) && a->nchunks != 1)
                         return par__errorf(err, PAR_EINVAL,
                                            "%s: a broadcast operand has %" PRId64
                                            " chunks; expected one (rechunk it)",
                                            what, a->nchunks);
-                if (mode[k] & M_BCAST)
-                        continue;
-                if (!*ref) {
-                        *ref = a;
+                if (mode[k] & M_BCAST) {
+                        if (cdiff) {
+                                int rc = par__array_rechunk_grid(a, 0, NULL, nc, cl,
+                                                                 &owned[k], err);
+                                if (rc < 0)
+                                        return rc;
+                                pg->src[k] = owned[k];
+                        }
                         continue;
                 }
-                if (same_chunks(*ref, a))
-                        continue;
-                if ((*ref)->rows < 0 || a->rows < 0)
+                bool rdiff = *ref && !same_chunks(*ref, a);
+                if (!*ref)
+                        *ref = a;
+                if (rdiff && ((*ref)->rows < 0 || a->rows < 0))
                         return par__errorf(err, PAR_EINVAL,
                                            "%s: operands have %" PRId64 " and %" PRId64
                                            " chunks of unknown lengths; compute the "
                                            "lengths (lengths=true) first",
                                            what, (*ref)->nchunks, a->nchunks);
-                int rc = par__array_rechunk_lens(a, (*ref)->nchunks, (*ref)->chunk_rows,
-                                                 &owned[k], err);
+                int rc = 0;
+                if (cdiff)
+                        rc = par__array_rechunk_grid(a, rdiff ? (*ref)->nchunks : 0,
+                                                     rdiff ? (*ref)->chunk_rows : NULL, nc,
+                                                     cl, &owned[k], err);
+                else if (rdiff)
+                        rc = par__array_rechunk_lens(a, (*ref)->nchunks, (*ref)->chunk_rows,
+                                                     &owned[k], err);
                 if (rc < 0)
                         return rc;
-                pg->src[k] = owned[k];
+                if (owned[k]) {
+                        if (*ref == a)
+                                *ref = owned[k];
+                        pg->src[k] = owned[k];
+                }
         }
         return 0;
 }
 
 static int make_layer(const char *what, prog *pg, int ndim, int64_t cols,
-                      const int64_t *mode, const par_array *ref, par_array **out,
-                      par_error *err)
+                      int64_t ncb, const int64_t *cl, const int64_t *mode,
+                      const par_array *ref, par_array **out, par_error *err)
 {
         size_t blen = HDR * 8 + pg->nsrc * 8 + pg->ncode * sizeof(ins);
         char *blob = par__malloc(blen);
@@ -1184,7 +1252,7 @@ static int make_layer(const char *what, prog *pg, int ndim, int64_t cols,
         int64_t nc = ref ? ref->nchunks : 1;
         int64_t *lens = par__malloc((size_t)nc * sizeof *lens);
         par__layer *parents[MAX_SRC];
-        par_arg args[MAX_SRC + 1];
+        par_arg args[MAX_SRC + 2];
         par_graph *g = par_graph_new();
         int rc = g && lens && prog_v ? 0 : PAR__ENOMEM(err, what);
         size_t np = 0;
@@ -1199,19 +1267,32 @@ static int make_layer(const char *what, prog *pg, int ndim, int64_t cols,
         for (int64_t i = 0; i < nc && rc == 0; i++) {
                 /* A chunk's length: the first aligned source that knows it. */
                 lens[i] = ref ? -1 : 1;
-                for (size_t k = 0; k < pg->nsrc; k++) {
-                        const par_array *s = pg->src[k];
-                        bool b = mode[k] & M_BCAST;
-                        args[k + 1] = par_arg_key(s->name, b ? 0 : i);
-                        if (!b && lens[i] < 0)
-                                lens[i] = s->chunk_rows[i];
+                for (int64_t j = 0; j < ncb && rc == 0; j++) {
+                        /* Block (i, j) reads block (i or 0, j or 0) of each
+                         * source: 0 along an axis it is broadcast on. */
+                        for (size_t k = 0; k < pg->nsrc; k++) {
+                                const par_array *s = pg->src[k];
+                                bool b = mode[k] & M_BCAST;
+                                int64_t idx;
+                                if (mode[k] & M_VEC)
+                                        idx = s->nchunks == ncb ? j : 0;
+                                else
+                                        idx = (b ? 0 : i) * s->ncb + (s->ncb == ncb ? j : 0);
+                                args[k + 1] = par_arg_key(s->name, idx);
+                                if (!b && lens[i] < 0)
+                                        lens[i] = s->chunk_rows[i];
+                        }
+                        size_t na = pg->nsrc + 1;
+                        if (ncb > 1)
+                                args[na++] = par_arg_int64(cl[j]);
+                        rc = par_graph_add(g, par_key_make(name, i * ncb + j),
+                                           "par.array.elemwise", na, args, err);
                 }
-                rc = par_graph_add(g, par_key_make(name, i), "par.array.elemwise",
-                                   pg->nsrc + 1, args, err);
         }
         par_value_release(prog_v);
         if (rc == 0) {
-                rc = par__array_new(g, name, ndim, cols, nc, lens, np, parents, out, err);
+                rc = par__array_new_grid(g, name, ndim, nc, lens, ncb,
+                                         ncb > 1 ? cl : &cols, np, parents, out, err);
                 g = NULL;
         }
         par_graph_free(g);
@@ -1267,13 +1348,25 @@ static int build(const char *what, size_t nops, const operand *ops,
         int64_t mode[MAX_SRC];
         par_array *owned[MAX_SRC] = {NULL};
         const par_array *ref = NULL;
+        int64_t ncb = 1;
+        const int64_t *cl = NULL;
+        par_array *clhold = NULL;
+        if (rc == 0) {
+                out_cols(pg, ndim, rows, cols, &ncb, &cl);
+                /* The lengths live with a source that may be replaced. */
+                for (size_t k = 0; k < pg->nsrc && !clhold; k++)
+                        if (cl == pg->src[k]->chunk_cols || cl == pg->src[k]->chunk_rows)
+                                clhold = par_array_retain(pg->src[k]);
+                if (!cl)
+                        cl = &cols;
+                rc = source_modes(what, pg, ndim, rows, cols, ncb, cl, mode, owned,
+                                  (par_array **)&ref, err);
+        }
         if (rc == 0)
-                rc = source_modes(what, pg, ndim, rows, mode, owned, (par_array **)&ref,
-                                  err);
-        if (rc == 0)
-                rc = make_layer(what, pg, ndim, cols, mode, ref, out, err);
+                rc = make_layer(what, pg, ndim, cols, ncb, cl, mode, ref, out, err);
         if (rc == 0)
                 (*out)->dtype = (par_dtype)last.t;
+        par_array_release(clhold);
         for (size_t k = 0; k < MAX_SRC; k++)
                 par_array_release(owned[k]);
         par__free(pg);
@@ -1330,7 +1423,7 @@ int par_array_unary(par_array_fn fn, par_array *a, par_array **out, par_error *e
         }
         if (out)
                 *out = NULL;
-        int32_t ct, t;
+        int32_t ct = 0, t = 0;
         int rc = unary_types(what, (int)fn, (int32_t)a->dtype, &ct, &t, err);
         if (rc < 0)
                 return rc;
@@ -1419,7 +1512,7 @@ static int binary(par_array_binop op, operand x, operand y, par_array **out,
                 return par__errorf(err, PAR_EINVAL,
                                    "par_array_binary: unknown operator %d", (int)op);
         int iop = (int)op;
-        int32_t ct, t;
+        int32_t ct = 0, t = 0;
         int rc = binary_types(what, &iop, otype(&x), otype(&y), &ct, &t, err);
         if (rc < 0)
                 return rc;

@@ -491,6 +491,36 @@ static int op_gram_final(par_task_ctx *ctx, size_t n, par_value *const *args,
 
 /* A layer of per-chunk `part_op`, a merge tree and `final_op` producing
  * chunk (name, 0) of a new one-chunk array. */
+/* The tree over the blocks of column block j (j >= 0), or over every
+ * block (j = -1): part tasks, then the tree; the root's key name goes to
+ * root. */
+static int tree_part(par_graph *g, par_array *a, int64_t j, const char *prefix,
+                     uint64_t h, const char *part_op, size_t npargs, const par_arg *pargs,
+                     const char *combine_op, size_t ncargs, const par_arg *cargs,
+                     int split_every, char *root, par_error *err)
+{
+        char part[128], pfx[64];
+        if (j > 0)
+                h = par__hash_mix(h ^ (uint64_t)j * 0x9e3779b97f4a7c15u);
+        snprintf(pfx, sizeof pfx, "%s-part", prefix);
+        par__array_token(pfx, h, part, sizeof part);
+        snprintf(pfx, sizeof pfx, "%s-tree", prefix);
+        par_arg args[8];
+        for (size_t k = 0; k < npargs; k++)
+                args[k + 1] = pargs[k];
+        int64_t n = j < 0 ? a->nchunks * a->ncb : a->nchunks;
+        int rc = 0;
+        for (int64_t i = 0; i < n && rc == 0; i++) {
+                args[0] = par_arg_key(a->name, j < 0 ? i : i * a->ncb + j);
+                rc = par_graph_add(g, par_key_make(part, i), part_op, npargs + 1, args,
+                                   err);
+        }
+        if (rc == 0)
+                rc = par__array_tree(g, pfx, h, part, n, combine_op, ncargs, cargs,
+                                     split_every, root, err);
+        return rc;
+}
+
 int par__array_tree_layer(par_array *a, const char *prefix, const char *part_op,
                           size_t npargs, const par_arg *pargs, const char *combine_op,
                           size_t ncargs, const par_arg *cargs, const char *final_op,
@@ -498,6 +528,24 @@ int par__array_tree_layer(par_array *a, const char *prefix, const char *part_op,
                           int ndim, int64_t rows, int64_t cols, par_array **out,
                           par_error *err)
 {
+        /* On a grid: a reduction to one value per column (ndim 1 over the
+         * columns) is a tree per column block, giving a chunk per column
+         * block; one to a 0-d value (partials that merge whatever block
+         * they come from) one tree over every block; anything else needs
+         * whole rows. */
+        bool percol = a->ncb > 1 && ndim == 1 && rows == a->cols;
+        bool every = a->ncb > 1 && ndim == 0;
+        if (a->ncb > 1 && !percol && !every) {
+                par_array *rb = NULL;
+                int rc = par__array_rowblocks(a, &rb, err);
+                if (rc == 0)
+                        rc = par__array_tree_layer(rb, prefix, part_op, npargs, pargs,
+                                                   combine_op, ncargs, cargs, final_op,
+                                                   nfargs, fargs, split_every, ndim, rows,
+                                                   cols, out, err);
+                par_array_release(rb);
+                return rc;
+        }
         uint64_t h = par__hash_bytes(a->name, strlen(a->name),
                                      par__hash_bytes(part_op, strlen(part_op), 0));
         for (size_t i = 0; i < npargs; i++)
@@ -505,10 +553,7 @@ int par__array_tree_layer(par_array *a, const char *prefix, const char *part_op,
         for (size_t i = 0; i < nfargs; i++)
                 h = par__hash_mix(h ^ (uint64_t)fargs[i].u.i ^ 0x66);
         h = par__hash_mix(h ^ (uint64_t)split_every);
-        char part[128], pfx[64], root[128], name[128];
-        snprintf(pfx, sizeof pfx, "%s-part", prefix);
-        par__array_token(pfx, h, part, sizeof part);
-        snprintf(pfx, sizeof pfx, "%s-tree", prefix);
+        char root[128], name[128];
         par__array_token(prefix, h ^ 0xf1a1u, name, sizeof name);
         par_graph *g = par_graph_new();
         par_arg args[8];
@@ -517,27 +562,26 @@ int par__array_tree_layer(par_array *a, const char *prefix, const char *part_op,
                 return PAR__ENOMEM(err, "building a reduction");
         }
         int rc = 0;
-        for (size_t k = 0; k < npargs; k++)
-                args[k + 1] = pargs[k];
-        for (int64_t i = 0; i < a->nchunks && rc == 0; i++) {
-                args[0] = par_arg_key(a->name, i);
-                rc = par_graph_add(g, par_key_make(part, i), part_op, npargs + 1, args,
-                                   err);
-        }
-        if (rc == 0)
-                rc = par__array_tree(g, pfx, h, part, a->nchunks, combine_op, ncargs,
-                                     cargs, split_every, root, err);
-        if (rc == 0) {
-                args[0] = par_arg_key(root, PAR_NO_INDEX);
-                for (size_t k = 0; k < nfargs; k++)
-                        args[k + 1] = fargs[k];
-                rc = par_graph_add(g, par_key_make(name, 0), final_op, nfargs + 1, args,
-                                   err);
+        int64_t nout = percol ? a->ncb : 1;
+        for (int64_t j = 0; j < nout && rc == 0; j++) {
+                rc = tree_part(g, a, percol ? j : every ? -1 : 0, prefix, h, part_op,
+                               npargs, pargs, combine_op, ncargs, cargs, split_every,
+                               root, err);
+                if (rc == 0) {
+                        args[0] = par_arg_key(root, PAR_NO_INDEX);
+                        for (size_t k = 0; k < nfargs; k++)
+                                args[k + 1] = fargs[k];
+                        rc = par_graph_add(g, par_key_make(name, j), final_op, nfargs + 1,
+                                           args, err);
+                }
         }
         if (rc < 0) {
                 par_graph_free(g);
                 return rc;
         }
+        if (percol)
+                return par__array_new(g, name, 1, 1, a->ncb, a->chunk_cols, 1, &a->layer,
+                                      out, err);
         return par__array_new(g, name, ndim, cols, 1, &rows, 1, &a->layer, out, err);
 }
 
@@ -732,13 +776,15 @@ static int op_reduce_final(par_task_ctx *ctx, size_t n, par_value *const *args,
 static int op_reduce_rows(par_task_ctx *ctx, size_t n, par_value *const *args,
                           par_value **out)
 {
-        (void)n;
         const par__nd *nd = par__nd_of(args[0]);
         if (!nd || !nd->data) /* float64 only */
                 return par_task_fail(ctx, PAR_ETYPE,
                                      "reduce: the chunk is not an ndarray");
         int64_t stat = par_value_int64_of(args[1]);
-        if (nd->cols == 0 && nd->rows > 0 &&
+        /* A block's partial (a third argument): an empty block gives the
+         * identity; rows_final decides for the whole row. */
+        bool part = n > 2 && par_value_int64_of(args[2]);
+        if (nd->cols == 0 && nd->rows > 0 && !part &&
             (stat == PAR_STAT_MIN || stat == PAR_STAT_MAX))
                 return par_task_fail(ctx, PAR_EINVAL,
                                      "zero-size array to reduction operation %s "
@@ -925,6 +971,40 @@ static int op_ireduce_rows(par_task_ctx *ctx, size_t n, par_value *const *args,
         return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
 }
 
+/* (stat, partials...) -> their elementwise sum (SUM, MEAN), min or max:
+ * the row partials of the blocks of one row block. */
+static int op_rows_combine(par_task_ctx *ctx, size_t n, par_value *const *args,
+                           par_value **out)
+{
+        int64_t stat = par_value_int64_of(args[0]);
+        const par__nd *f = n > 1 ? par__nd_of(args[1]) : NULL;
+        if (!f)
+                return par_task_fail(ctx, PAR_EINVAL, "reduce: malformed row partial");
+        par__nd *r = par__nd_alloc(1, f->rows, 1);
+        if (!r)
+                return par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+        for (int64_t i = 0; i < f->rows; i++)
+                r->data[i] = f->data[i * f->rs];
+        for (size_t k = 2; k < n; k++) {
+                const par__nd *p = par__nd_of(args[k]);
+                if (!p || p->rows != f->rows) {
+                        par__nd_discard(r);
+                        return par_task_fail(ctx, PAR_EINVAL,
+                                             "reduce: the blocks of row block %" PRId64
+                                             " disagree on their rows",
+                                             par_task_key(ctx).index);
+                }
+                for (int64_t i = 0; i < f->rows; i++) {
+                        double x = p->data[i * p->rs], *m = &r->data[i];
+                        *m = stat == PAR_STAT_MIN   ? fmin_nan(*m, x)
+                             : stat == PAR_STAT_MAX ? fmax_nan(*m, x)
+                                                    : *m + x;
+                }
+        }
+        *out = par__nd_finish(r);
+        return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+}
+
 /* The float64 reduction of a converted to float64, then converted to
  * `back` (float32 for float32 arrays; float64: none). */
 static int reduce_via_f64(par_array *a, par_stat stat, int axis,
@@ -940,6 +1020,78 @@ static int reduce_via_f64(par_array *a, par_stat stat, int axis,
         par_array_release(f);
         par_array_release(r);
         return rc;
+}
+
+/* (combined, stat, cols) -> the row results: the mean divides by cols;
+ * min and max of no columns fail as NumPy's. */
+static int op_rows_final(par_task_ctx *ctx, size_t n, par_value *const *args,
+                         par_value **out)
+{
+        (void)n;
+        const par__nd *f = par__nd_of(args[0]);
+        int64_t stat = par_value_int64_of(args[1]);
+        int64_t cols = par_value_int64_of(args[2]);
+        if (!f)
+                return par_task_fail(ctx, PAR_EINVAL, "reduce: malformed row partial");
+        if (cols == 0 && f->rows > 0 && (stat == PAR_STAT_MIN || stat == PAR_STAT_MAX))
+                return par_task_fail(ctx, PAR_EINVAL,
+                                     "zero-size array to reduction operation %s "
+                                     "which has no identity",
+                                     stat_name(stat));
+        par__nd *r = par__nd_alloc(1, f->rows, 1);
+        if (!r)
+                return par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+        for (int64_t i = 0; i < f->rows; i++) {
+                double m = f->data[i * f->rs];
+                r->data[i] = stat != PAR_STAT_MEAN ? m : cols ? m / (double)cols : NAN;
+        }
+        *out = par__nd_finish(r);
+        return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+}
+
+/* Axis 1 of a grid, as Dask's: each block reduces its rows, then per row
+ * block a tree (split_every at a time) combines the blocks' partials and
+ * a final step makes the row block's results. Chunked as the rows. */
+static int reduce_rows_grid(par_array *a, par_stat stat, int split_every,
+                            par_array **out, par_error *err)
+{
+        uint64_t h = par__hash_bytes(a->name, strlen(a->name),
+                                     0x726f7767u + (uint64_t)stat);
+        h = par__hash_mix(h ^ (uint64_t)split_every);
+        char name[128], part[64], pfx[64], root[128];
+        par__array_token(stat_name(stat), h, name, sizeof name);
+        snprintf(part, sizeof part, "%s-part", stat_name(stat));
+        snprintf(pfx, sizeof pfx, "%s-tree", stat_name(stat));
+        int64_t pstat = stat == PAR_STAT_MEAN ? PAR_STAT_SUM : stat;
+        par_graph *g = par_graph_new();
+        int rc = g ? 0 : PAR__ENOMEM(err, "building a reduction");
+        for (int64_t i = 0; i < a->nchunks && rc == 0; i++) {
+                /* Row block i's partials are (run, 0..ncb-1). */
+                char run[128];
+                par__array_token(part, par__hash_mix(h ^ (uint64_t)i), run, sizeof run);
+                for (int64_t j = 0; j < a->ncb && rc == 0; j++)
+                        rc = par_graph_add(g, par_key_make(run, j), "par.array.reduce_rows", 3,
+                                           (par_arg[]){par_arg_key(a->name, i * a->ncb + j),
+                                                       par_arg_int64(pstat), par_arg_int64(1)},
+                                           err);
+                if (rc == 0)
+                        rc = par__array_tree(g, pfx, par__hash_mix(h ^ (uint64_t)i ^ 0x74u),
+                                             run, a->ncb, "par.array.rows_combine", 1,
+                                             (par_arg[]){par_arg_int64(pstat)}, split_every,
+                                             root, err);
+                if (rc == 0)
+                        rc = par_graph_add(g, par_key_make(name, i), "par.array.rows_final", 3,
+                                           (par_arg[]){par_arg_key(root, PAR_NO_INDEX),
+                                                       par_arg_int64(stat),
+                                                       par_arg_int64(a->cols)},
+                                           err);
+        }
+        if (rc < 0) {
+                par_graph_free(g);
+                return rc;
+        }
+        return par__array_new(g, name, 1, 1, a->nchunks, a->chunk_rows, 1, &a->layer, out,
+                              err);
 }
 
 int par_array_reduce(par_array *a, par_stat stat, int axis, const par_agg_opts *opts,
@@ -969,6 +1121,16 @@ int par_array_reduce(par_array *a, par_stat stat, int axis, const par_agg_opts *
         bool ints = a->dtype == PAR_DTYPE_INT64 || a->dtype == PAR_DTYPE_BOOL;
         if (ints && stat == PAR_STAT_MEAN)
                 return reduce_via_f64(a, stat, axis, opts, PAR_DTYPE_FLOAT64, out, err);
+        if (ints && a->ncb > 1) {
+                /* The int64 kernels read whole rows: join the column
+                 * blocks of each row block first. */
+                par_array *j = NULL;
+                int rc = par__array_rowblocks(a, &j, err);
+                if (rc == 0)
+                        rc = par_array_reduce(j, stat, axis, opts, out, err);
+                par_array_release(j);
+                return rc;
+        }
         par_dtype rdt = stat == PAR_STAT_SUM ? PAR_DTYPE_INT64 : a->dtype;
         if (ints && axis == 1) {
                 uint64_t h = par__hash_bytes(a->name, strlen(a->name),
@@ -1007,6 +1169,8 @@ int par_array_reduce(par_array *a, par_stat stat, int axis, const par_agg_opts *
                         (*out)->dtype = rdt;
                 return rc;
         }
+        if (axis == 1 && a->ncb > 1)
+                return reduce_rows_grid(a, stat, opts ? opts->split_every : 0, out, err);
         if (axis == 1) {
                 uint64_t h = par__hash_bytes(a->name, strlen(a->name),
                                              0x726f77u + (uint64_t)stat);
@@ -1041,6 +1205,8 @@ int par_array_reduce(par_array *a, par_stat stat, int axis, const par_agg_opts *
 void par__array_register_reduce_ops(void)
 {
         par_op_register("par.array.mom_merge", op_mom_merge, NULL);
+        par_op_register("par.array.rows_combine", op_rows_combine, NULL);
+        par_op_register("par.array.rows_final", op_rows_final, NULL);
         par_op_register("par.array.gram_part", op_gram_part, NULL);
         par_op_register("par.array.gram_final", op_gram_final, NULL);
         par_op_register("par.array.reduce_part", op_reduce_part, NULL);

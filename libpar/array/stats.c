@@ -225,6 +225,14 @@ static int op_var_rows(par_task_ctx *ctx, size_t n, par_value *const *args,
 static int rows_layer(par_array *a, const char *prefix, const char *op, size_t nargs,
                       const par_arg *extra, par_array **out, par_error *err)
 {
+        if (a->ncb > 1) { /* each row whole in one chunk */
+                par_array *rb = NULL;
+                int rc = par__array_rowblocks(a, &rb, err);
+                if (rc == 0)
+                        rc = rows_layer(rb, prefix, op, nargs, extra, out, err);
+                par_array_release(rb);
+                return rc;
+        }
         uint64_t h = par__hash_bytes(a->name, strlen(a->name),
                                      par__hash_bytes(op, strlen(op), 0x726f77u));
         for (size_t i = 0; i < nargs; i++)
@@ -578,6 +586,14 @@ static int arg_f64(par_array *a, bool is_max, int axis, const par_agg_opts *opts
                 return rows_layer(a, what, "par.array.arg_rows", 1, extra, out, err);
         }
         bool all = axis == PAR_AXIS_ALL || a->ndim < 2;
+        if (all && a->ncb > 1) { /* the flat index needs whole rows */
+                par_array *rb = NULL;
+                rc = par__array_rowblocks(a, &rb, err);
+                if (rc == 0)
+                        rc = arg_reduce(rb, is_max, axis, opts, out, err);
+                par_array_release(rb);
+                return rc;
+        }
         int ndim = all ? 0 : 1;
         par_arg pargs[2] = {par_arg_int64(is_max), par_arg_int64(all)};
         par_arg fargs[2] = {par_arg_int64(ndim), par_arg_int64(is_max)};

@@ -164,6 +164,14 @@ int par_array_to_raw(par_client *c, par_array *a, const char *path, par_layout l
                                    "to_raw: the array's chunk lengths are unknown, so "
                                    "the chunks' offsets are; make it with lengths=true "
                                    "(or persist it) first");
+        if (a->ncb > 1) { /* a task per row block, writing whole rows */
+                par_array *rb = NULL;
+                int rc = par__array_rowblocks(a, &rb, err);
+                if (rc == 0)
+                        rc = par_array_to_raw(c, rb, path, layout, err);
+                par_array_release(rb);
+                return rc;
+        }
         static atomic_uint_fast64_t serial;
         size_t plen = strlen(path) + 64;
         char *tmp = par__malloc(plen);

@@ -137,7 +137,7 @@ static int check_model(const char *what, const par_logistic_regression *m, par_a
                                    "%s: X has %" PRId64 " columns; the model has "
                                    "%" PRId64 " features",
                                    what, X->ndim == 2 ? X->cols : 0, m->n_features);
-        return 0;
+        return par__array_need_rows(what, "X", X, err);
 }
 
 static int predict_layer(const par_logistic_regression *m, par_array *X, int mode,

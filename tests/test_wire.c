@@ -62,15 +62,27 @@ static bool table_equiv(const par_value *a, const par_value *b)
 static bool ndarray_equiv(const par_value *a, const par_value *b)
 {
         if (par_ndarray_ndim(a) != par_ndarray_ndim(b) ||
+            par_ndarray_dtype(a) != par_ndarray_dtype(b) ||
             par_ndarray_rows(a) != par_ndarray_rows(b) ||
             par_ndarray_cols(a) != par_ndarray_cols(b))
                 return false;
-        for (int64_t i = 0; i < par_ndarray_rows(a); i++)
-                for (int64_t j = 0; j < par_ndarray_cols(a); j++)
-                        if (!same_bits(par_ndarray_get(a, i, j),
-                                       par_ndarray_get(b, i, j)))
-                                return false;
-        return true;
+        if (par_ndarray_dtype(a) == PAR_DTYPE_FLOAT64) {
+                for (int64_t i = 0; i < par_ndarray_rows(a); i++)
+                        for (int64_t j = 0; j < par_ndarray_cols(a); j++)
+                                if (!same_bits(par_ndarray_get(a, i, j),
+                                               par_ndarray_get(b, i, j)))
+                                        return false;
+                return true;
+        }
+        /* Other dtypes: the elements' bytes, in one order. */
+        size_t n = (size_t)(par_ndarray_rows(a) * par_ndarray_cols(a)) * 8 + 8;
+        uint8_t *x = calloc(1, n), *y = calloc(1, n);
+        bool eq = x && y && par_ndarray_copy_raw(a, PAR_COL_MAJOR, x, NULL) == 0 &&
+                  par_ndarray_copy_raw(b, PAR_COL_MAJOR, y, NULL) == 0 &&
+                  memcmp(x, y, n) == 0;
+        free(x);
+        free(y);
+        return eq;
 }
 
 static bool qr_equiv(const par__qr_factor *a, const par__qr_factor *b)
@@ -394,6 +406,77 @@ static void test_ndarrays(void)
         par_value_release(row);
         par_value_release(view);
         par_value_release(a);
+}
+
+/* Typed chunks: int64 (its extremes, exact), float32 (a NaN payload, -0),
+ * bool; contiguous, strided views, empty. float64 keeps the encoding it
+ * had before dtypes (dtype code 0 in the ndim byte); unknown codes and
+ * bool bytes other than 0/1 are refused. */
+static void test_typed_ndarrays(void)
+{
+        int64_t iv[12];
+        float fv[12];
+        uint8_t bv[12];
+        for (int i = 0; i < 12; i++) {
+                iv[i] = i == 0 ? INT64_MAX : i == 1 ? INT64_MIN : ((int64_t)1 << 53) + i;
+                uint32_t bits = UINT32_C(0x7fc00000) | (uint32_t)(i + 1);
+                memcpy(&fv[i], &bits, 4);
+                if (i > 2)
+                        fv[i] = i == 3 ? -0.0f : (float)i / 3.0f;
+                bv[i] = i % 3 == 0;
+        }
+        static const char *const names[3] = {"int64", "float32", "bool"};
+        const void *bufs[3] = {iv, fv, bv};
+        const par_dtype ts[3] = {PAR_DTYPE_INT64, PAR_DTYPE_FLOAT32, PAR_DTYPE_BOOL};
+        const int codes[3] = {2, 1, 3}; /* docs/wire.md */
+        char what[64];
+        for (int k = 0; k < 3; k++) {
+                par_value *a = par_ndarray_from_typed(bufs[k], ts[k], 4, 3, PAR_ROW_MAJOR);
+                CHECK(a && par_ndarray_dtype(a) == ts[k]);
+                snprintf(what, sizeof what, "2-D %s ndarray", names[k]);
+                round_trip(a, what);
+                const par__nd *nd = par__nd_of(a);
+                size_t es = ts[k] == PAR_DTYPE_BOOL ? 1 : ts[k] == PAR_DTYPE_FLOAT32 ? 4 : 8;
+                par_value *view = par__nd_view_t(a, 2, 3, 2,
+                                                 (char *)nd->ptr + (1 + 2 * nd->cs) * (int64_t)es,
+                                                 nd->rs, -2 * nd->cs);
+                CHECK(par_ndarray_dtype(view) == ts[k]);
+                snprintf(what, sizeof what, "%s view", names[k]);
+                round_trip(view, what);
+                par_value *empty = par_ndarray_from_typed(NULL, ts[k], 0, 3, PAR_COL_MAJOR);
+                snprintf(what, sizeof what, "empty %s ndarray", names[k]);
+                round_trip(empty, what);
+                /* The ndim byte carries the dtype code in its high bits. */
+                par__wbuf b = {0};
+                CHECK(par__wire_encode_value(&b, a, NULL) == 0);
+                const size_t H = PAR__WIRE_HEADER_SIZE; /* the value's tag */
+                CHECK(b.len >= H + 18 && b.data[H] == 18 /* the ndarray tag */ &&
+                      (b.data[H + 1] & 0x0f) == 2 && (b.data[H + 1] >> 4) == codes[k]);
+                par_value *out = NULL;
+                par_error err = {0};
+                if (ts[k] == PAR_DTYPE_BOOL && b.len > H + 18 + 4) {
+                        b.data[H + 18 + 4] = 7;
+                        CHECK(par__wire_decode_value(b.data, b.len, NULL, &out, &err) < 0);
+                        CHECK_MSG(strstr(err.message, "expected 0 or 1"), "%s", err.message);
+                }
+                b.data[H + 1] = (uint8_t)(2 | 5 << 4);
+                CHECK(par__wire_decode_value(b.data, b.len, NULL, &out, &err) < 0 && !out);
+                CHECK_MSG(strstr(err.message, "dtype code"), "%s", err.message);
+                par__wbuf_free(&b);
+                par_value_release(empty);
+                par_value_release(view);
+                par_value_release(a);
+        }
+        /* float64: the ndim byte is the plain ndim, as before dtypes. */
+        double d[3] = {1, 2, 3};
+        par_value *f = par_ndarray_from_buffer(d, 3, 1, PAR_COL_MAJOR);
+        par__wbuf b = {0};
+        CHECK(par__wire_encode_value(&b, f, NULL) == 0);
+        CHECK(b.len == PAR__WIRE_HEADER_SIZE + 18 + 24 &&
+              b.data[PAR__WIRE_HEADER_SIZE] == 18 /* the ndarray tag */ &&
+              b.data[PAR__WIRE_HEADER_SIZE + 1] == 2);
+        par__wbuf_free(&b);
+        par_value_release(f);
 }
 
 /* TSQR's factors (par.linalg.qr_factor): a chunk's, a tree node's with
@@ -1108,6 +1191,7 @@ int main(void)
         test_depth();
         test_columns();
         test_ndarrays();
+        test_typed_ndarrays();
         test_qr_factors();
         test_unsupported_object();
         test_scatter();

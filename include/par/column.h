@@ -31,10 +31,12 @@ typedef enum par_dtype {
         PAR_DTYPE_FLOAT64,
         PAR_DTYPE_BOOL,
         PAR_DTYPE_STRING,
-        PAR_DTYPE_LIST /* a list per element; see par_column_child */
+        PAR_DTYPE_LIST, /* a list per element; see par_column_child */
+        PAR_DTYPE_FLOAT32 /* arrays only (par/array.h): columns refuse it */
 } par_dtype;
 
-/* "int64", "float64", "bool", "string" (pandas prints "object"), "list". */
+/* "int64", "float64", "bool", "string" (pandas prints "object"), "list",
+ * "float32". */
 PAR_API const char *par_dtype_name(par_dtype t);
 
 /* ---- building ------------------------------------------------------------ */

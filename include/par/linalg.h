@@ -1,8 +1,12 @@
 /* par/linalg.h — linear algebra on chunked arrays (dask.array.linalg).
  *
- * The arrays are par/array.h's: float64, 2-D (or 1-D), split into chunks
- * of rows. The operations here are the ones a tall-and-skinny matrix
- * needs, each one pass over the chunks plus a small tree:
+ * The arrays are par/array.h's: float64, 2-D (or 1-D), split into a grid
+ * of blocks. The operations here are the ones a tall-and-skinny matrix
+ * needs, each one pass over the chunks plus a small tree. Except matmul,
+ * which works block by block, they need whole rows in a chunk (TSQR
+ * factors rows; crossprod pairs rows of a and b): an input of several
+ * column blocks has its column blocks joined first, automatically, by one
+ * task per row block (Dask instead refuses such an input to tsqr):
  *
  *   par_array_matmul     a @ b: row-chunked a (n, k) times a small b (k, m),
  *                        one cblas_dgemm per chunk (lazy, chunked as a).
@@ -41,11 +45,18 @@
 extern "C" {
 #endif
 
-/* a @ b. a is 2-D (n, k), chunked by rows; b is 2-D (k, m) or 1-D (k,),
- * small enough for one task to hold (its chunks are stacked into one
- * when it has several). The result is chunked as a: (n, m), or (n,) when
- * b is 1-D; chunk i is one cblas_dgemm of a's chunk i (a view of any
- * strides) by b. New reference in *out; a and b are kept alive by it.
+/* a @ b. a is 2-D (n, k); b is 2-D (k, m) or 1-D (k,).
+ * a of one column block and b of one column block: b must be small
+ * enough for one task to hold (its chunks are stacked into one when it
+ * has several); the result is chunked as a: (n, m), or (n,) when b is
+ * 1-D; chunk i is one cblas_dgemm of a's chunk i (a view of any strides)
+ * by b.
+ * Otherwise (a grid): blockwise, as Dask's, C(i, l) = sum_j A(i, j)
+ * B(j, l): b's rows are rechunked to a's column blocks when they differ,
+ * each block pair is one cblas_dgemm task, and the products of an output
+ * block are summed by a tree, 8 at a time. The result has a's row blocks
+ * and b's column blocks. New reference in *out; a and b are kept alive by
+ * it.
  * Errors: PAR_EINVAL (a not 2-D, b's row count not k or unknown),
  * PAR_ENOTSUP (no BLAS), PAR_ENOMEM. */
 PAR_API int par_array_matmul(par_array *a, par_array *b, par_array **out,

@@ -11,28 +11,59 @@
 #include "client/internal.h"
 #include "par/array.h"
 
-/* A chunk: a strided float64 matrix. Element (i, j) is
- * data[i * rs + j * cs]. A contiguous chunk is column-major: rs = 1,
- * cs = rows. A view keeps the value it views (`base`) alive; an owner
- * holds `alloc`. 1-D chunks have cols = 1; 0-D ones rows = cols = 1. */
+/* A chunk: a strided matrix of one dtype (float64, float32, int64, or
+ * bool stored as one byte 0/1). Element (i, j) is at ptr + (i * rs + j *
+ * cs) elements. `data` is the same pointer as a double *, and is set only
+ * for float64 chunks (NULL otherwise): code that reads doubles (linear
+ * algebra, the linear models) sees a NULL rather than misreading another
+ * dtype. A contiguous chunk is column-major: rs = 1, cs = rows. A view
+ * keeps the value it views (`base`) alive; an owner holds `alloc`. 1-D
+ * chunks have cols = 1; 0-D ones rows = cols = 1. */
 typedef struct par__nd {
         int ndim;
+        par_dtype dtype;
         int64_t rows, cols;
         double *data;
+        void *ptr;
         int64_t rs, cs;
-        double *alloc;
+        void *alloc;
         par_value *base;
 } par__nd;
 
+/* The array dtypes: float64, float32, int64, bool. */
+bool par__array_dtype_ok(par_dtype t);
+/* Bytes per element (0 for a dtype arrays do not have). */
+size_t par__dtype_size(par_dtype t);
+/* Element (i, j) of a chunk as a double (int64 rounds beyond 2^53). */
+double par__nd_getd(const par__nd *nd, int64_t i, int64_t j);
+/* Element at offset `off` (in elements) from ptr, as int64 (int64 and bool
+ * chunks only). */
+static inline int64_t par__nd_geti(const par__nd *nd, int64_t off)
+{
+        return nd->dtype == PAR_DTYPE_BOOL ? (int64_t)((const uint8_t *)nd->ptr)[off]
+                                           : ((const int64_t *)nd->ptr)[off];
+}
+
+/* The chunk grid: `nchunks` row blocks of chunk_rows[i] rows by `ncb`
+ * column blocks of chunk_cols[j] columns (ncb = 1 for 0-D and 1-D
+ * arrays, and for every array made by the row-only code: then block i is
+ * chunk i as before). Block (i, j) is the task (name, i * ncb + j), row
+ * blocks outermost, so an array of one column block keeps its keys.
+ * Column lengths are always known; row lengths may be unknown (-1). Code
+ * that needs whole rows in one chunk (moments, TSQR, the GLM/regression
+ * passes, to_raw) first calls par__array_rowblocks. */
 struct par_array {
         atomic_size_t refs;
         par__layer *layer;
         char *name;
         int ndim;
         int64_t cols;        /* 2-D: columns; else 1 */
-        int64_t nchunks;     /* >= 1 */
+        int64_t nchunks;     /* row blocks, >= 1 */
         int64_t *chunk_rows; /* -1 where unknown */
         int64_t rows;        /* -1 if any chunk length is unknown */
+        par_dtype dtype;     /* of every chunk; par__array_new sets float64 */
+        int64_t ncb;         /* column blocks, >= 1 */
+        int64_t *chunk_cols; /* ncb lengths summing to cols */
         /* An elementwise array also keeps its program over source arrays
          * (elemwise.c), so an operation on it can fuse into one task per
          * chunk instead of stacking a layer per operation. NULL otherwise. */
@@ -52,16 +83,63 @@ int par__array_new(par_graph *g, const char *name, int ndim, int64_t cols,
                    int64_t nchunks, const int64_t *chunk_rows, size_t nparents,
                    par__layer *const *parents, par_array **out, par_error *err);
 
+/* par__array_new with a grid: nrb row blocks (chunk_rows, copied) by ncb
+ * column blocks (chunk_cols, copied; ignored, one block of one column,
+ * unless ndim == 2). Block (i, j) is (name, i * ncb + j). */
+int par__array_new_grid(par_graph *g, const char *name, int ndim, int64_t nrb,
+                        const int64_t *chunk_rows, int64_t ncb,
+                        const int64_t *chunk_cols, size_t nparents,
+                        par__layer *const *parents, par_array **out,
+                        par_error *err);
+
+/* a with one column block: a retained when it has one, else a layer of
+ * one task per row block joining that row's blocks side by side (rechunk
+ * of the columns only, so unknown row lengths are fine). */
+int par__array_rowblocks(par_array *a, par_array **out, par_error *err);
+
+/* 0, or PAR_EINVAL when a has several column blocks: for code that reads
+ * chunk i as (name, i) with every column (libpar/ml), naming `what` and
+ * `which` array and how to fix it. */
+int par__array_need_rows(const char *what, const char *which, const par_array *a,
+                         par_error *err);
+
+/* a rechunked to the grid (nr row lengths, nc column lengths). nr = 0
+ * keeps the row blocks as they are (unknown lengths allowed); nc = 0
+ * keeps the column blocks. Same grid: a retained (rechunk.c). */
+int par__array_rechunk_grid(par_array *a, int64_t nr, const int64_t *rlens,
+                            int64_t nc, const int64_t *clens, par_array **out,
+                            par_error *err);
+
+/* Resolves a chunk spec along an axis of `total` elements (-1 unknown)
+ * into *n lengths in *lens (the caller frees). keep: what size 0 means
+ * (true: *n = 0, keep the current chunks; false: an error). Errors name
+ * `what` and the axis (array.c). */
+int par__chunk_spec_resolve(const char *what, int axis, const par_chunk_spec *s,
+                            int64_t total, bool keep, int64_t *n, int64_t **lens,
+                            par_error *err);
+
 /* The chunk behind a value, or NULL. */
 const par__nd *par__nd_of(const par_value *v);
-/* A contiguous column-major chunk (data uninitialized); NULL when memory
- * runs out. Finish it into a value, or discard it. */
+/* A contiguous column-major float64 chunk (data uninitialized); NULL when
+ * memory runs out. Finish it into a value, or discard it. */
 par__nd *par__nd_alloc(int ndim, int64_t rows, int64_t cols);
+/* The same, of any array dtype. */
+par__nd *par__nd_alloc_t(int ndim, int64_t rows, int64_t cols, par_dtype dtype);
 par_value *par__nd_finish(par__nd *nd); /* takes nd; NULL (freed) on failure */
 void par__nd_discard(par__nd *nd);
 /* A view of `base`'s buffer (base retained). NULL when memory runs out. */
 par_value *par__nd_view(par_value *base, int ndim, int64_t rows, int64_t cols,
                         double *data, int64_t rs, int64_t cs);
+/* The same for base's dtype; ptr points at the view's element (0, 0). */
+par_value *par__nd_view_t(par_value *base, int ndim, int64_t rows, int64_t cols,
+                          void *ptr, int64_t rs, int64_t cs);
+/* a converted to `dtype` (elementwise, fused: elemwise.c); a retained when
+ * it has that dtype already. */
+int par__array_astype(par_array *a, par_dtype dtype, par_array **out,
+                      par_error *err);
+/* For code that takes float64 (linear algebra, statistics): *out is a as
+ * float64 (a retained when it is), to be released by the caller. */
+int par__array_as_f64(par_array *a, par_array **out, par_error *err);
 
 /* Computes `nkeys` tasks of the graph behind `layer` on c's executor. */
 int par__array_run(par_client *c, const par__layer *layer, size_t nkeys,
@@ -79,7 +157,11 @@ int par__array_tree(par_graph *g, const char *prefix, uint64_t token,
 /* A one-chunk array (name, 0) reducing a: `part_op`(chunk, pargs...) per
  * chunk, a tree of `combine_op`(cargs..., partials...), then
  * `final_op`(root, fargs...) (at most 7 pargs and fargs). The result has
- * `ndim` dimensions, `rows` rows and `cols` columns (reduce.c). */
+ * `ndim` dimensions, `rows` rows and `cols` columns (reduce.c). On a grid
+ * of several column blocks: a 1-D result of a's column count is a tree
+ * per column block (result chunk j from column block j); a 0-D result one
+ * tree over every block (the partials must merge whatever block they come
+ * from); any other result is built on par__array_rowblocks(a). */
 int par__array_tree_layer(par_array *a, const char *prefix, const char *part_op,
                           size_t npargs, const par_arg *pargs, const char *combine_op,
                           size_t ncargs, const par_arg *cargs, const char *final_op,

@@ -104,9 +104,9 @@ static int chunk_arg(par_task_ctx *ctx, const par_value *v, const char *what,
                      const char *which, const par__nd **out)
 {
         *out = par__nd_of(v);
-        if (!*out)
+        if (!*out || !(*out)->data)
                 return par_task_fail(ctx, PAR_ETYPE,
-                                     "%s: chunk %" PRId64 " of %s is not an ndarray",
+                                     "%s: chunk %" PRId64 " of %s is not a float64 ndarray",
                                      what, par_task_key(ctx).index, which);
         return 0;
 }
@@ -121,7 +121,7 @@ static int op_stack(par_task_ctx *ctx, size_t n, par_value *const *args,
         int64_t rows = 0, cols = -1;
         for (size_t i = 1; i < n; i++) {
                 const par__nd *c = par__nd_of(args[i]);
-                if (!c || (cols >= 0 && c->cols != cols))
+                if (!c || !c->data || (cols >= 0 && c->cols != cols))
                         return par_task_fail(ctx, PAR_EINVAL,
                                              "stack: chunk %zu is not an ndarray of "
                                              "%" PRId64 " columns",
@@ -149,8 +149,8 @@ static int op_reshape(par_task_ctx *ctx, size_t n, par_value *const *args,
 {
         (void)n;
         const par__nd *c = par__nd_of(args[0]);
-        if (!c)
-                return par_task_fail(ctx, PAR_ETYPE, "the result is not an ndarray");
+        if (!c || !c->data)
+                return par_task_fail(ctx, PAR_ETYPE, "the result is not a float64 ndarray");
         int ndim = (int)par_value_int64_of(args[1]);
         if (ndim == 1 && c->cols != 1 && c->rows == 1)
                 *out = par__nd_view(args[0], 1, c->cols, 1, c->data, c->cs, 1);
@@ -168,7 +168,7 @@ static int op_matmul(par_task_ctx *ctx, size_t n, par_value *const *args,
                      par_value **out)
 {
         (void)n;
-        const par__nd *a, *b;
+        const par__nd *a = NULL, *b = NULL;
         int rc = chunk_arg(ctx, args[0], "matmul", "a", &a);
         if (rc == 0)
                 rc = chunk_arg(ctx, args[1], "matmul", "b", &b);
@@ -214,7 +214,7 @@ static int op_cross_part(par_task_ctx *ctx, size_t n, par_value *const *args,
                          par_value **out)
 {
         (void)n;
-        const par__nd *a, *b;
+        const par__nd *a = NULL, *b = NULL;
         int rc = chunk_arg(ctx, args[0], "crossprod", "a", &a);
         if (rc == 0)
                 rc = chunk_arg(ctx, args[1], "crossprod", "b", &b);
@@ -262,16 +262,16 @@ static int op_cross_sum(par_task_ctx *ctx, size_t n, par_value *const *args,
                         par_value **out)
 {
         const par__nd *f = par__nd_of(args[0]);
-        if (!f)
+        if (!f || !f->data)
                 return par_task_fail(ctx, PAR_EINVAL, "crossprod: malformed partial");
-        par__nd *r = par__nd_alloc(2, f->rows, f->cols);
+        par__nd *r = par__nd_alloc(f->ndim, f->rows, f->cols);
         if (!r)
                 return par_task_fail(ctx, PAR_ENOMEM, "out of memory");
         int64_t len = f->rows * f->cols;
         nd_copy(f, r->data, f->rows);
         for (size_t i = 1; i < n; i++) {
                 const par__nd *p = par__nd_of(args[i]);
-                if (!p || p->rows != f->rows || p->cols != f->cols) {
+                if (!p || !p->data || p->rows != f->rows || p->cols != f->cols) {
                         par__nd_discard(r);
                         return par_task_fail(ctx, PAR_EINVAL,
                                              "crossprod: partial %zu does not match", i);
@@ -353,7 +353,76 @@ static int need_blas(const char *what, par_error *err)
 #endif
 }
 
-int par_array_matmul(par_array *a, par_array *b, par_array **out, par_error *err)
+/* Blockwise: C(i, k) = sum_j A(i, j) B(j, k), b's rows cut as a's
+ * columns (rechunked if not). Each product is a task (cblas_dgemm per
+ * block pair); the products of one output block are summed by a tree of
+ * up to 8 at a time, whose root is the block (name, i * K + k). */
+static int matmul_grid(par_array *a, par_array *b, par_array **out, par_error *err)
+{
+        par_array *bb = NULL;
+        int rc = par__array_rechunk_lens(b, a->ncb, a->chunk_cols, &bb, err);
+        if (rc < 0)
+                return rc;
+        int ndim = b->ndim == 1 ? 1 : 2;
+        int64_t nj = a->ncb, nk = ndim == 2 ? bb->ncb : 1, ni = a->nchunks;
+        uint64_t h = name_hash(bb->name, name_hash(a->name, 0x6d6d67u));
+        char name[128], lv[2][128], pfx[64];
+        par__array_token("matmul", h, name, sizeof name);
+        par_graph *g = par_graph_new();
+        par_arg *args = par__malloc((size_t)(nj > 8 ? nj : 8) * sizeof *args);
+        rc = g && args ? 0 : PAR__ENOMEM(err, "building matmul");
+        /* Level 0: the products, nj per output block; level l: ceil(n / 8)
+         * sums per block; the last level is the output. */
+        snprintf(pfx, sizeof pfx, "matmul-L0");
+        par__array_token(pfx, h, lv[0], sizeof lv[0]);
+        for (int64_t i = 0; i < ni && rc == 0; i++)
+                for (int64_t k = 0; k < nk && rc == 0; k++)
+                        for (int64_t j = 0; j < nj && rc == 0; j++) {
+                                int64_t blk = i * nk + k;
+                                const char *to = nj == 1 ? name : lv[0];
+                                rc = par_graph_add(
+                                        g, par_key_make(to, nj == 1 ? blk : blk * nj + j),
+                                        "par.linalg.matmul", 3,
+                                        (par_arg[]){par_arg_key(a->name, i * a->ncb + j),
+                                                    par_arg_key(bb->name,
+                                                                j * (ndim == 2 ? bb->ncb : 1) +
+                                                                        k),
+                                                    par_arg_int64(ndim)},
+                                        err);
+                        }
+        int64_t n = nj;
+        for (int level = 1; n > 1 && rc == 0; level++) {
+                int64_t next = (n + 7) / 8;
+                const char *from = lv[(level - 1) % 2];
+                char *to = lv[level % 2];
+                snprintf(pfx, sizeof pfx, "matmul-L%d", level);
+                par__array_token(pfx, h, to, sizeof lv[0]);
+                for (int64_t blk = 0; blk < ni * nk && rc == 0; blk++)
+                        for (int64_t t = 0; t < next && rc == 0; t++) {
+                                size_t na = 0;
+                                for (int64_t x = t * 8; x < n && x < (t + 1) * 8; x++)
+                                        args[na++] = par_arg_key(from, blk * nj + x);
+                                rc = par_graph_add(g,
+                                                   par_key_make(next == 1 ? name : to,
+                                                                next == 1 ? blk : blk * nj + t),
+                                                   "par.linalg.cross_sum", na, args, err);
+                        }
+                n = next;
+        }
+        par__free(args);
+        if (rc < 0) {
+                par_graph_free(g);
+                par_array_release(bb);
+                return rc;
+        }
+        par__layer *deps[2] = {a->layer, bb->layer};
+        rc = par__array_new_grid(g, name, ndim, ni, a->chunk_rows, nk,
+                                 ndim == 2 ? bb->chunk_cols : NULL, 2, deps, out, err);
+        par_array_release(bb);
+        return rc;
+}
+
+static int matmul_f64(par_array *a, par_array *b, par_array **out, par_error *err)
 {
         if (!a || !b || !out)
                 return par__errorf(err, PAR_EINVAL, "matmul: a, b and out are required");
@@ -372,6 +441,8 @@ int par_array_matmul(par_array *a, par_array *b, par_array **out, par_error *err
         int rc = need_blas("matmul", err);
         if (rc < 0)
                 return rc;
+        if (a->ncb > 1 || (b->ndim == 2 && b->ncb > 1))
+                return matmul_grid(a, b, out, err);
         uint64_t h = name_hash(b->name, name_hash(a->name, 0x6d6d));
         char name[128], bname[128];
         par__array_token("matmul", h, name, sizeof name);
@@ -431,13 +502,24 @@ static int check_alike(const char *what, const char *an, const par_array *a,
         return 0;
 }
 
-int par_array_crossprod(par_array *a, par_array *b, const par_agg_opts *opts,
-                        par_array **out, par_error *err)
+static int crossprod_f64(par_array *a, par_array *b, const par_agg_opts *opts,
+                         par_array **out, par_error *err)
 {
         if (!a || !b || !out)
                 return par__errorf(err, PAR_EINVAL,
                                    "crossprod: a, b and out are required");
         *out = NULL;
+        if (a->ncb > 1 || b->ncb > 1) { /* whole rows per chunk */
+                par_array *ra = NULL, *rb = NULL;
+                int rc = par__array_rowblocks(a, &ra, err);
+                if (rc == 0)
+                        rc = par__array_rowblocks(b, &rb, err);
+                if (rc == 0)
+                        rc = par_array_crossprod(ra, rb, opts, out, err);
+                par_array_release(ra);
+                par_array_release(rb);
+                return rc;
+        }
         if (a->ndim < 1 || b->ndim < 1)
                 return par__errorf(err, PAR_EINVAL,
                                    "crossprod: a is %d-d and b %d-d; expected 1-d or 2-d",
@@ -814,8 +896,8 @@ static int tsqr_q(par_array *a, par_array *r, const tsqr_tree *t, par_array **ou
                               out, err);
 }
 
-int par_array_tsqr(par_array *a, const par_agg_opts *opts, par_array **q,
-                   par_array **r, par_error *err)
+static int tsqr_f64(par_array *a, const par_agg_opts *opts, par_array **q,
+                    par_array **r, par_error *err)
 {
         if (q)
                 *q = NULL;
@@ -824,6 +906,14 @@ int par_array_tsqr(par_array *a, const par_agg_opts *opts, par_array **q,
         if (!a || (!q && !r))
                 return par__errorf(err, PAR_EINVAL,
                                    "tsqr: the array and q or r are required");
+        if (a->ncb > 1) { /* TSQR factors whole rows: join the column blocks */
+                par_array *ra = NULL;
+                int rc = par__array_rowblocks(a, &ra, err);
+                if (rc == 0)
+                        rc = par_array_tsqr(ra, opts, q, r, err);
+                par_array_release(ra);
+                return rc;
+        }
         if (a->ndim != 2)
                 return par__errorf(err, PAR_EINVAL,
                                    "tsqr: the array is %d-d; expected 2-d (n, k)",
@@ -866,12 +956,23 @@ void par_lstsq_result_clear(par_lstsq_result *res)
         memset(res, 0, sizeof *res);
 }
 
-int par_array_lstsq(par_client *c, par_array *a, par_array *b,
-                    const par_lstsq_opts *opts, par_lstsq_result *res, par_error *err)
+static int lstsq_f64(par_client *c, par_array *a, par_array *b,
+                     const par_lstsq_opts *opts, par_lstsq_result *res, par_error *err)
 {
         if (!c || !a || !b || !res)
                 return par__errorf(err, PAR_EINVAL,
                                    "lstsq: client, a, b and the result are required");
+        if (a->ncb > 1 || b->ncb > 1) { /* TSQR of whole rows */
+                par_array *ra = NULL, *rb = NULL;
+                int rc = par__array_rowblocks(a, &ra, err);
+                if (rc == 0)
+                        rc = par__array_rowblocks(b, &rb, err);
+                if (rc == 0)
+                        rc = par_array_lstsq(c, ra, rb, opts, res, err);
+                par_array_release(ra);
+                par_array_release(rb);
+                return rc;
+        }
         if (a->ndim != 2)
                 return par__errorf(err, PAR_EINVAL,
                                    "lstsq: a is %d-d; expected 2-d (n, k)", a->ndim);
@@ -1320,6 +1421,71 @@ int par__moments_fast(int64_t n, int d, const double *const *col, int64_t rs,
 
 /* Called once by the op registry with the other built-ins (graph/registry.c),
  * so every process that runs a graph, a remote rank included, knows them. */
+/* ---- dtypes: linear algebra takes float64 ----------------------------------------------- */
+
+/* The public entry points convert float32, int64 and bool operands to
+ * float64 (lazily, fused into the chunk tasks' inputs) and compute in
+ * float64: results are float64 whatever the inputs' dtypes. */
+static int two_f64(par_array *a, par_array *b, par_array **fa, par_array **fb,
+                   par_error *err)
+{
+        *fa = *fb = NULL;
+        int rc = a ? par__array_as_f64(a, fa, err) : 0;
+        if (rc == 0 && b)
+                rc = par__array_as_f64(b, fb, err);
+        return rc;
+}
+
+int par_array_matmul(par_array *a, par_array *b, par_array **out, par_error *err)
+{
+        par_array *fa, *fb;
+        int rc = two_f64(a, b, &fa, &fb, err);
+        if (rc == 0)
+                rc = matmul_f64(fa, fb, out, err);
+        else if (out)
+                *out = NULL;
+        par_array_release(fa);
+        par_array_release(fb);
+        return rc;
+}
+
+int par_array_crossprod(par_array *a, par_array *b, const par_agg_opts *opts,
+                        par_array **out, par_error *err)
+{
+        par_array *fa, *fb;
+        int rc = two_f64(a, b, &fa, &fb, err);
+        if (rc == 0)
+                rc = crossprod_f64(fa, fb, opts, out, err);
+        else if (out)
+                *out = NULL;
+        par_array_release(fa);
+        par_array_release(fb);
+        return rc;
+}
+
+int par_array_tsqr(par_array *a, const par_agg_opts *opts, par_array **q,
+                   par_array **r, par_error *err)
+{
+        par_array *fa, *fb;
+        int rc = two_f64(a, NULL, &fa, &fb, err);
+        if (rc == 0)
+                rc = tsqr_f64(fa, opts, q, r, err);
+        par_array_release(fa);
+        return rc;
+}
+
+int par_array_lstsq(par_client *c, par_array *a, par_array *b,
+                    const par_lstsq_opts *opts, par_lstsq_result *res, par_error *err)
+{
+        par_array *fa, *fb;
+        int rc = two_f64(a, b, &fa, &fb, err);
+        if (rc == 0)
+                rc = lstsq_f64(c, fa, fb, opts, res, err);
+        par_array_release(fa);
+        par_array_release(fb);
+        return rc;
+}
+
 void par__linalg_register_ops(void)
 {
         par_op_register("par.linalg.stack", op_stack, NULL);

@@ -453,7 +453,7 @@ static int op_gram_part(par_task_ctx *ctx, size_t n, par_value *const *args,
 {
         (void)n;
         const par__nd *nd = par__nd_of(args[0]);
-        if (!nd)
+        if (!nd || !nd->data) /* float64 only */
                 return par_task_fail(ctx, PAR_ETYPE, "gram: the chunk is not an ndarray");
         int d = (int)nd->cols;
         const double **col = par__malloc((size_t)(d ? d : 1) * sizeof *col);
@@ -491,6 +491,36 @@ static int op_gram_final(par_task_ctx *ctx, size_t n, par_value *const *args,
 
 /* A layer of per-chunk `part_op`, a merge tree and `final_op` producing
  * chunk (name, 0) of a new one-chunk array. */
+/* The tree over the blocks of column block j (j >= 0), or over every
+ * block (j = -1): part tasks, then the tree; the root's key name goes to
+ * root. */
+static int tree_part(par_graph *g, par_array *a, int64_t j, const char *prefix,
+                     uint64_t h, const char *part_op, size_t npargs, const par_arg *pargs,
+                     const char *combine_op, size_t ncargs, const par_arg *cargs,
+                     int split_every, char *root, par_error *err)
+{
+        char part[128], pfx[64];
+        if (j > 0)
+                h = par__hash_mix(h ^ (uint64_t)j * 0x9e3779b97f4a7c15u);
+        snprintf(pfx, sizeof pfx, "%s-part", prefix);
+        par__array_token(pfx, h, part, sizeof part);
+        snprintf(pfx, sizeof pfx, "%s-tree", prefix);
+        par_arg args[8];
+        for (size_t k = 0; k < npargs; k++)
+                args[k + 1] = pargs[k];
+        int64_t n = j < 0 ? a->nchunks * a->ncb : a->nchunks;
+        int rc = 0;
+        for (int64_t i = 0; i < n && rc == 0; i++) {
+                args[0] = par_arg_key(a->name, j < 0 ? i : i * a->ncb + j);
+                rc = par_graph_add(g, par_key_make(part, i), part_op, npargs + 1, args,
+                                   err);
+        }
+        if (rc == 0)
+                rc = par__array_tree(g, pfx, h, part, n, combine_op, ncargs, cargs,
+                                     split_every, root, err);
+        return rc;
+}
+
 int par__array_tree_layer(par_array *a, const char *prefix, const char *part_op,
                           size_t npargs, const par_arg *pargs, const char *combine_op,
                           size_t ncargs, const par_arg *cargs, const char *final_op,
@@ -498,6 +528,24 @@ int par__array_tree_layer(par_array *a, const char *prefix, const char *part_op,
                           int ndim, int64_t rows, int64_t cols, par_array **out,
                           par_error *err)
 {
+        /* On a grid: a reduction to one value per column (ndim 1 over the
+         * columns) is a tree per column block, giving a chunk per column
+         * block; one to a 0-d value (partials that merge whatever block
+         * they come from) one tree over every block; anything else needs
+         * whole rows. */
+        bool percol = a->ncb > 1 && ndim == 1 && rows == a->cols;
+        bool every = a->ncb > 1 && ndim == 0;
+        if (a->ncb > 1 && !percol && !every) {
+                par_array *rb = NULL;
+                int rc = par__array_rowblocks(a, &rb, err);
+                if (rc == 0)
+                        rc = par__array_tree_layer(rb, prefix, part_op, npargs, pargs,
+                                                   combine_op, ncargs, cargs, final_op,
+                                                   nfargs, fargs, split_every, ndim, rows,
+                                                   cols, out, err);
+                par_array_release(rb);
+                return rc;
+        }
         uint64_t h = par__hash_bytes(a->name, strlen(a->name),
                                      par__hash_bytes(part_op, strlen(part_op), 0));
         for (size_t i = 0; i < npargs; i++)
@@ -505,10 +553,7 @@ int par__array_tree_layer(par_array *a, const char *prefix, const char *part_op,
         for (size_t i = 0; i < nfargs; i++)
                 h = par__hash_mix(h ^ (uint64_t)fargs[i].u.i ^ 0x66);
         h = par__hash_mix(h ^ (uint64_t)split_every);
-        char part[128], pfx[64], root[128], name[128];
-        snprintf(pfx, sizeof pfx, "%s-part", prefix);
-        par__array_token(pfx, h, part, sizeof part);
-        snprintf(pfx, sizeof pfx, "%s-tree", prefix);
+        char root[128], name[128];
         par__array_token(prefix, h ^ 0xf1a1u, name, sizeof name);
         par_graph *g = par_graph_new();
         par_arg args[8];
@@ -517,27 +562,26 @@ int par__array_tree_layer(par_array *a, const char *prefix, const char *part_op,
                 return PAR__ENOMEM(err, "building a reduction");
         }
         int rc = 0;
-        for (size_t k = 0; k < npargs; k++)
-                args[k + 1] = pargs[k];
-        for (int64_t i = 0; i < a->nchunks && rc == 0; i++) {
-                args[0] = par_arg_key(a->name, i);
-                rc = par_graph_add(g, par_key_make(part, i), part_op, npargs + 1, args,
-                                   err);
-        }
-        if (rc == 0)
-                rc = par__array_tree(g, pfx, h, part, a->nchunks, combine_op, ncargs,
-                                     cargs, split_every, root, err);
-        if (rc == 0) {
-                args[0] = par_arg_key(root, PAR_NO_INDEX);
-                for (size_t k = 0; k < nfargs; k++)
-                        args[k + 1] = fargs[k];
-                rc = par_graph_add(g, par_key_make(name, 0), final_op, nfargs + 1, args,
-                                   err);
+        int64_t nout = percol ? a->ncb : 1;
+        for (int64_t j = 0; j < nout && rc == 0; j++) {
+                rc = tree_part(g, a, percol ? j : every ? -1 : 0, prefix, h, part_op,
+                               npargs, pargs, combine_op, ncargs, cargs, split_every,
+                               root, err);
+                if (rc == 0) {
+                        args[0] = par_arg_key(root, PAR_NO_INDEX);
+                        for (size_t k = 0; k < nfargs; k++)
+                                args[k + 1] = fargs[k];
+                        rc = par_graph_add(g, par_key_make(name, j), final_op, nfargs + 1,
+                                           args, err);
+                }
         }
         if (rc < 0) {
                 par_graph_free(g);
                 return rc;
         }
+        if (percol)
+                return par__array_new(g, name, 1, 1, a->ncb, a->chunk_cols, 1, &a->layer,
+                                      out, err);
         return par__array_new(g, name, ndim, cols, 1, &rows, 1, &a->layer, out, err);
 }
 
@@ -561,9 +605,16 @@ int par_array_gram(par_array *a, const par_agg_opts *opts, par_array **out,
         if (a->ndim != 2)
                 return par__errorf(err, PAR_EINVAL,
                                    "gram: the array is %d-d; expected 2-d", a->ndim);
-        return tree_layer(a, "gram", "par.array.gram_part", 0, NULL,
-                          "par.array.mom_merge", "par.array.gram_final", 0, NULL,
-                          opts ? opts->split_every : 0, 2, a->cols, a->cols, out, err);
+        /* Linear algebra takes float64: other dtypes are converted. */
+        par_array *f = NULL;
+        int rc = par__array_as_f64(a, &f, err);
+        if (rc == 0)
+                rc = tree_layer(f, "gram", "par.array.gram_part", 0, NULL,
+                                "par.array.mom_merge", "par.array.gram_final", 0, NULL,
+                                opts ? opts->split_every : 0, 2, f->cols, f->cols, out,
+                                err);
+        par_array_release(f);
+        return rc;
 }
 
 /* ---- sum, mean, min, max ---------------------------------------------------------------- */
@@ -622,7 +673,7 @@ static int op_reduce_part(par_task_ctx *ctx, size_t n, par_value *const *args,
 {
         (void)n;
         const par__nd *nd = par__nd_of(args[0]);
-        if (!nd)
+        if (!nd || !nd->data) /* float64 only */
                 return par_task_fail(ctx, PAR_ETYPE,
                                      "reduce: the chunk is not an ndarray");
         int64_t stat = par_value_int64_of(args[1]);
@@ -725,13 +776,15 @@ static int op_reduce_final(par_task_ctx *ctx, size_t n, par_value *const *args,
 static int op_reduce_rows(par_task_ctx *ctx, size_t n, par_value *const *args,
                           par_value **out)
 {
-        (void)n;
         const par__nd *nd = par__nd_of(args[0]);
-        if (!nd)
+        if (!nd || !nd->data) /* float64 only */
                 return par_task_fail(ctx, PAR_ETYPE,
                                      "reduce: the chunk is not an ndarray");
         int64_t stat = par_value_int64_of(args[1]);
-        if (nd->cols == 0 && nd->rows > 0 &&
+        /* A block's partial (a third argument): an empty block gives the
+         * identity; rows_final decides for the whole row. */
+        bool part = n > 2 && par_value_int64_of(args[2]);
+        if (nd->cols == 0 && nd->rows > 0 && !part &&
             (stat == PAR_STAT_MIN || stat == PAR_STAT_MAX))
                 return par_task_fail(ctx, PAR_EINVAL,
                                      "zero-size array to reduction operation %s "
@@ -757,6 +810,290 @@ static int op_reduce_rows(par_task_ctx *ctx, size_t n, par_value *const *args,
         return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
 }
 
+/* ---- sum, min, max of int64 and bool: exact, in int64 ---------------------------- */
+
+/* The partials have the layout above with int64 values; sums wrap, as
+ * NumPy's int64 sums. */
+static int64_t ired(int64_t stat, int64_t m, int64_t x)
+{
+        return stat == PAR_STAT_MIN   ? (x < m ? x : m)
+               : stat == PAR_STAT_MAX ? (x > m ? x : m)
+                                      : (int64_t)((uint64_t)m + (uint64_t)x);
+}
+
+static int64_t ired_init(int64_t stat)
+{
+        return stat == PAR_STAT_MIN ? INT64_MAX : stat == PAR_STAT_MAX ? INT64_MIN : 0;
+}
+
+static par_value *ired_value(int64_t count, int64_t k, int64_t stat, const int64_t *v)
+{
+        return red_value(count, k, stat, (const double *)(const void *)v);
+}
+
+/* (chunk, stat, all) -> an int64 partial. */
+static int op_ireduce_part(par_task_ctx *ctx, size_t n, par_value *const *args,
+                           par_value **out)
+{
+        (void)n;
+        const par__nd *nd = par__nd_of(args[0]);
+        if (!nd || !(nd->dtype == PAR_DTYPE_INT64 || nd->dtype == PAR_DTYPE_BOOL))
+                return par_task_fail(ctx, PAR_ETYPE,
+                                     "reduce: chunk %" PRId64 " is not an int64 or bool "
+                                     "ndarray",
+                                     par_task_key(ctx).index);
+        int64_t stat = par_value_int64_of(args[1]);
+        bool all = par_value_int64_of(args[2]) != 0;
+        int64_t k = nd->cols;
+        int64_t *v = par__malloc((size_t)(k ? k : 1) * sizeof *v);
+        if (!v)
+                return par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+        for (int64_t j = 0; j < k; j++) {
+                int64_t m = ired_init(stat);
+                for (int64_t i = 0; i < nd->rows; i++)
+                        m = ired(stat, m, par__nd_geti(nd, i * nd->rs + j * nd->cs));
+                v[j] = m;
+        }
+        int64_t count = nd->rows;
+        if (all) {
+                int64_t r = ired_init(stat);
+                for (int64_t j = 0; j < k; j++)
+                        r = ired(stat, r, v[j]);
+                v[0] = r;
+                count = nd->rows * k;
+                k = 1;
+        }
+        *out = ired_value(count, k, stat, v);
+        par__free(v);
+        return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+}
+
+static int op_ireduce_combine(par_task_ctx *ctx, size_t n, par_value *const *args,
+                              par_value **out)
+{
+        int64_t hdr[3];
+        const double *first;
+        if (n < 1 || red_read(args[0], hdr, &first) < 0)
+                return par_task_fail(ctx, PAR_EINVAL, "reduce: malformed partial");
+        int64_t k = hdr[1], stat = hdr[2], count = hdr[0];
+        int64_t *v = par__malloc((size_t)(k ? k : 1) * sizeof *v);
+        int64_t *w = par__malloc((size_t)(k ? k : 1) * sizeof *w);
+        if (!v || !w) {
+                par__free(v);
+                par__free(w);
+                return par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+        }
+        memcpy(v, first, (size_t)k * sizeof *v);
+        for (size_t i = 1; i < n; i++) {
+                int64_t h2[3];
+                const double *p;
+                if (red_read(args[i], h2, &p) < 0 || h2[1] != k || h2[2] != stat) {
+                        par__free(v);
+                        par__free(w);
+                        return par_task_fail(ctx, PAR_EINVAL,
+                                             "reduce: partial %zu does not match", i);
+                }
+                memcpy(w, p, (size_t)k * sizeof *w);
+                count += h2[0];
+                for (int64_t j = 0; j < k; j++)
+                        v[j] = ired(stat, v[j], w[j]);
+        }
+        *out = ired_value(count, k, stat, v);
+        par__free(v);
+        par__free(w);
+        return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+}
+
+/* (partial, ndim, dtype) -> the result chunk of dtype (int64 or bool). */
+static int op_ireduce_final(par_task_ctx *ctx, size_t n, par_value *const *args,
+                            par_value **out)
+{
+        (void)n;
+        int64_t hdr[3];
+        const double *p;
+        if (red_read(args[0], hdr, &p) < 0)
+                return par_task_fail(ctx, PAR_EINVAL, "reduce: malformed partial");
+        int ndim = (int)par_value_int64_of(args[1]);
+        par_dtype dt = (par_dtype)par_value_int64_of(args[2]);
+        int64_t count = hdr[0], k = hdr[1], stat = hdr[2];
+        if (count == 0 && (stat == PAR_STAT_MIN || stat == PAR_STAT_MAX))
+                return par_task_fail(ctx, PAR_EINVAL,
+                                     "zero-size array to reduction operation %s "
+                                     "which has no identity",
+                                     stat_name(stat));
+        par__nd *nd = par__nd_alloc_t(ndim, ndim == 0 ? 1 : k, 1, dt);
+        if (!nd)
+                return par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+        for (int64_t j = 0; j < k; j++) {
+                int64_t x;
+                memcpy(&x, p + j, sizeof x);
+                if (dt == PAR_DTYPE_BOOL)
+                        ((uint8_t *)nd->ptr)[j] = x != 0;
+                else
+                        ((int64_t *)nd->ptr)[j] = x;
+        }
+        *out = par__nd_finish(nd);
+        return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+}
+
+/* (chunk, stat, dtype) -> per row: a 1-d chunk of dtype. */
+static int op_ireduce_rows(par_task_ctx *ctx, size_t n, par_value *const *args,
+                           par_value **out)
+{
+        (void)n;
+        const par__nd *nd = par__nd_of(args[0]);
+        if (!nd || !(nd->dtype == PAR_DTYPE_INT64 || nd->dtype == PAR_DTYPE_BOOL))
+                return par_task_fail(ctx, PAR_ETYPE,
+                                     "reduce: chunk %" PRId64 " is not an int64 or bool "
+                                     "ndarray",
+                                     par_task_key(ctx).index);
+        int64_t stat = par_value_int64_of(args[1]);
+        par_dtype dt = (par_dtype)par_value_int64_of(args[2]);
+        if (nd->cols == 0 && nd->rows > 0 &&
+            (stat == PAR_STAT_MIN || stat == PAR_STAT_MAX))
+                return par_task_fail(ctx, PAR_EINVAL,
+                                     "zero-size array to reduction operation %s "
+                                     "which has no identity",
+                                     stat_name(stat));
+        par__nd *r = par__nd_alloc_t(1, nd->rows, 1, dt);
+        if (!r)
+                return par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+        for (int64_t i = 0; i < nd->rows; i++) {
+                int64_t m = ired_init(stat);
+                for (int64_t j = 0; j < nd->cols; j++)
+                        m = ired(stat, m, par__nd_geti(nd, i * nd->rs + j * nd->cs));
+                if (dt == PAR_DTYPE_BOOL)
+                        ((uint8_t *)r->ptr)[i] = m != 0;
+                else
+                        ((int64_t *)r->ptr)[i] = m;
+        }
+        *out = par__nd_finish(r);
+        return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+}
+
+/* (stat, partials...) -> their elementwise sum (SUM, MEAN), min or max:
+ * the row partials of the blocks of one row block. */
+static int op_rows_combine(par_task_ctx *ctx, size_t n, par_value *const *args,
+                           par_value **out)
+{
+        int64_t stat = par_value_int64_of(args[0]);
+        const par__nd *f = n > 1 ? par__nd_of(args[1]) : NULL;
+        if (!f)
+                return par_task_fail(ctx, PAR_EINVAL, "reduce: malformed row partial");
+        par__nd *r = par__nd_alloc(1, f->rows, 1);
+        if (!r)
+                return par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+        for (int64_t i = 0; i < f->rows; i++)
+                r->data[i] = f->data[i * f->rs];
+        for (size_t k = 2; k < n; k++) {
+                const par__nd *p = par__nd_of(args[k]);
+                if (!p || p->rows != f->rows) {
+                        par__nd_discard(r);
+                        return par_task_fail(ctx, PAR_EINVAL,
+                                             "reduce: the blocks of row block %" PRId64
+                                             " disagree on their rows",
+                                             par_task_key(ctx).index);
+                }
+                for (int64_t i = 0; i < f->rows; i++) {
+                        double x = p->data[i * p->rs], *m = &r->data[i];
+                        *m = stat == PAR_STAT_MIN   ? fmin_nan(*m, x)
+                             : stat == PAR_STAT_MAX ? fmax_nan(*m, x)
+                                                    : *m + x;
+                }
+        }
+        *out = par__nd_finish(r);
+        return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+}
+
+/* The float64 reduction of a converted to float64, then converted to
+ * `back` (float32 for float32 arrays; float64: none). */
+static int reduce_via_f64(par_array *a, par_stat stat, int axis,
+                          const par_agg_opts *opts, par_dtype back, par_array **out,
+                          par_error *err)
+{
+        par_array *f = NULL, *r = NULL;
+        int rc = par__array_as_f64(a, &f, err);
+        if (rc == 0)
+                rc = par_array_reduce(f, stat, axis, opts, &r, err);
+        if (rc == 0)
+                rc = par__array_astype(r, back, out, err);
+        par_array_release(f);
+        par_array_release(r);
+        return rc;
+}
+
+/* (combined, stat, cols) -> the row results: the mean divides by cols;
+ * min and max of no columns fail as NumPy's. */
+static int op_rows_final(par_task_ctx *ctx, size_t n, par_value *const *args,
+                         par_value **out)
+{
+        (void)n;
+        const par__nd *f = par__nd_of(args[0]);
+        int64_t stat = par_value_int64_of(args[1]);
+        int64_t cols = par_value_int64_of(args[2]);
+        if (!f)
+                return par_task_fail(ctx, PAR_EINVAL, "reduce: malformed row partial");
+        if (cols == 0 && f->rows > 0 && (stat == PAR_STAT_MIN || stat == PAR_STAT_MAX))
+                return par_task_fail(ctx, PAR_EINVAL,
+                                     "zero-size array to reduction operation %s "
+                                     "which has no identity",
+                                     stat_name(stat));
+        par__nd *r = par__nd_alloc(1, f->rows, 1);
+        if (!r)
+                return par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+        for (int64_t i = 0; i < f->rows; i++) {
+                double m = f->data[i * f->rs];
+                r->data[i] = stat != PAR_STAT_MEAN ? m : cols ? m / (double)cols : NAN;
+        }
+        *out = par__nd_finish(r);
+        return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
+}
+
+/* Axis 1 of a grid, as Dask's: each block reduces its rows, then per row
+ * block a tree (split_every at a time) combines the blocks' partials and
+ * a final step makes the row block's results. Chunked as the rows. */
+static int reduce_rows_grid(par_array *a, par_stat stat, int split_every,
+                            par_array **out, par_error *err)
+{
+        uint64_t h = par__hash_bytes(a->name, strlen(a->name),
+                                     0x726f7767u + (uint64_t)stat);
+        h = par__hash_mix(h ^ (uint64_t)split_every);
+        char name[128], part[64], pfx[64], root[128];
+        par__array_token(stat_name(stat), h, name, sizeof name);
+        snprintf(part, sizeof part, "%s-part", stat_name(stat));
+        snprintf(pfx, sizeof pfx, "%s-tree", stat_name(stat));
+        int64_t pstat = stat == PAR_STAT_MEAN ? PAR_STAT_SUM : stat;
+        par_graph *g = par_graph_new();
+        int rc = g ? 0 : PAR__ENOMEM(err, "building a reduction");
+        for (int64_t i = 0; i < a->nchunks && rc == 0; i++) {
+                /* Row block i's partials are (run, 0..ncb-1). */
+                char run[128];
+                par__array_token(part, par__hash_mix(h ^ (uint64_t)i), run, sizeof run);
+                for (int64_t j = 0; j < a->ncb && rc == 0; j++)
+                        rc = par_graph_add(g, par_key_make(run, j), "par.array.reduce_rows", 3,
+                                           (par_arg[]){par_arg_key(a->name, i * a->ncb + j),
+                                                       par_arg_int64(pstat), par_arg_int64(1)},
+                                           err);
+                if (rc == 0)
+                        rc = par__array_tree(g, pfx, par__hash_mix(h ^ (uint64_t)i ^ 0x74u),
+                                             run, a->ncb, "par.array.rows_combine", 1,
+                                             (par_arg[]){par_arg_int64(pstat)}, split_every,
+                                             root, err);
+                if (rc == 0)
+                        rc = par_graph_add(g, par_key_make(name, i), "par.array.rows_final", 3,
+                                           (par_arg[]){par_arg_key(root, PAR_NO_INDEX),
+                                                       par_arg_int64(stat),
+                                                       par_arg_int64(a->cols)},
+                                           err);
+        }
+        if (rc < 0) {
+                par_graph_free(g);
+                return rc;
+        }
+        return par__array_new(g, name, 1, 1, a->nchunks, a->chunk_rows, 1, &a->layer, out,
+                              err);
+}
+
 int par_array_reduce(par_array *a, par_stat stat, int axis, const par_agg_opts *opts,
                      par_array **out, par_error *err)
 {
@@ -776,6 +1113,64 @@ int par_array_reduce(par_array *a, par_stat stat, int axis, const par_agg_opts *
                 return par__errorf(err, PAR_EINVAL,
                                    "reduce: axis %d is out of range for a %d-d array",
                                    axis, a->ndim);
+        /* NumPy's dtypes: float32 stays float32 (summed here in float64,
+         * then rounded); the mean of int64 and bool is float64; their sum
+         * is int64 and min/max keep the dtype, computed exactly in int64. */
+        if (a->dtype == PAR_DTYPE_FLOAT32)
+                return reduce_via_f64(a, stat, axis, opts, PAR_DTYPE_FLOAT32, out, err);
+        bool ints = a->dtype == PAR_DTYPE_INT64 || a->dtype == PAR_DTYPE_BOOL;
+        if (ints && stat == PAR_STAT_MEAN)
+                return reduce_via_f64(a, stat, axis, opts, PAR_DTYPE_FLOAT64, out, err);
+        if (ints && a->ncb > 1) {
+                /* The int64 kernels read whole rows: join the column
+                 * blocks of each row block first. */
+                par_array *j = NULL;
+                int rc = par__array_rowblocks(a, &j, err);
+                if (rc == 0)
+                        rc = par_array_reduce(j, stat, axis, opts, out, err);
+                par_array_release(j);
+                return rc;
+        }
+        par_dtype rdt = stat == PAR_STAT_SUM ? PAR_DTYPE_INT64 : a->dtype;
+        if (ints && axis == 1) {
+                uint64_t h = par__hash_bytes(a->name, strlen(a->name),
+                                             0x69726f77u + (uint64_t)stat);
+                char name[128];
+                par__array_token(stat_name(stat), h, name, sizeof name);
+                par_graph *g = par_graph_new();
+                int rc = g ? 0 : PAR__ENOMEM(err, "building a reduction");
+                for (int64_t i = 0; i < a->nchunks && rc == 0; i++)
+                        rc = par_graph_add(g, par_key_make(name, i), "par.array.ireduce_rows",
+                                           3,
+                                           (par_arg[]){par_arg_key(a->name, i),
+                                                       par_arg_int64(stat),
+                                                       par_arg_int64(rdt)},
+                                           err);
+                if (rc < 0) {
+                        par_graph_free(g);
+                        return rc;
+                }
+                rc = par__array_new(g, name, 1, 1, a->nchunks, a->chunk_rows, 1,
+                                    &a->layer, out, err);
+                if (rc == 0)
+                        (*out)->dtype = rdt;
+                return rc;
+        }
+        if (ints) {
+                bool all = axis == PAR_AXIS_ALL || a->ndim < 2;
+                int ndim = all ? 0 : 1;
+                par_arg pargs[2] = {par_arg_int64(stat), par_arg_int64(all)};
+                par_arg fargs[2] = {par_arg_int64(ndim), par_arg_int64(rdt)};
+                int rc = tree_layer(a, stat_name(stat), "par.array.ireduce_part", 2, pargs,
+                                    "par.array.ireduce_combine", "par.array.ireduce_final",
+                                    2, fargs, opts ? opts->split_every : 0, ndim,
+                                    all ? 1 : a->cols, 1, out, err);
+                if (rc == 0)
+                        (*out)->dtype = rdt;
+                return rc;
+        }
+        if (axis == 1 && a->ncb > 1)
+                return reduce_rows_grid(a, stat, opts ? opts->split_every : 0, out, err);
         if (axis == 1) {
                 uint64_t h = par__hash_bytes(a->name, strlen(a->name),
                                              0x726f77u + (uint64_t)stat);
@@ -810,11 +1205,17 @@ int par_array_reduce(par_array *a, par_stat stat, int axis, const par_agg_opts *
 void par__array_register_reduce_ops(void)
 {
         par_op_register("par.array.mom_merge", op_mom_merge, NULL);
+        par_op_register("par.array.rows_combine", op_rows_combine, NULL);
+        par_op_register("par.array.rows_final", op_rows_final, NULL);
         par_op_register("par.array.gram_part", op_gram_part, NULL);
         par_op_register("par.array.gram_final", op_gram_final, NULL);
         par_op_register("par.array.reduce_part", op_reduce_part, NULL);
         par_op_register("par.array.reduce_combine", op_reduce_combine, NULL);
         par_op_register("par.array.reduce_final", op_reduce_final, NULL);
         par_op_register("par.array.reduce_rows", op_reduce_rows, NULL);
+        par_op_register("par.array.ireduce_part", op_ireduce_part, NULL);
+        par_op_register("par.array.ireduce_combine", op_ireduce_combine, NULL);
+        par_op_register("par.array.ireduce_final", op_ireduce_final, NULL);
+        par_op_register("par.array.ireduce_rows", op_ireduce_rows, NULL);
         par__array_register_stats_ops();
 }

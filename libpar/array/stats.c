@@ -106,7 +106,7 @@ static int op_var_part(par_task_ctx *ctx, size_t n, par_value *const *args,
 {
         (void)n;
         const par__nd *nd = par__nd_of(args[0]);
-        if (!nd)
+        if (!nd || !nd->data) /* float64 only */
                 return par_task_fail(ctx, PAR_ETYPE, "var: the chunk is not an ndarray");
         bool all = par_value_int64_of(args[1]) != 0;
         int64_t k = nd->cols;
@@ -205,7 +205,7 @@ static int op_var_rows(par_task_ctx *ctx, size_t n, par_value *const *args,
 {
         (void)n;
         const par__nd *nd = par__nd_of(args[0]);
-        if (!nd)
+        if (!nd || !nd->data) /* float64 only */
                 return par_task_fail(ctx, PAR_ETYPE, "var: the chunk is not an ndarray");
         int64_t ddof = par_value_int64_of(args[1]);
         bool sd = par_value_int64_of(args[2]) != 0;
@@ -225,6 +225,14 @@ static int op_var_rows(par_task_ctx *ctx, size_t n, par_value *const *args,
 static int rows_layer(par_array *a, const char *prefix, const char *op, size_t nargs,
                       const par_arg *extra, par_array **out, par_error *err)
 {
+        if (a->ncb > 1) { /* each row whole in one chunk */
+                par_array *rb = NULL;
+                int rc = par__array_rowblocks(a, &rb, err);
+                if (rc == 0)
+                        rc = rows_layer(rb, prefix, op, nargs, extra, out, err);
+                par_array_release(rb);
+                return rc;
+        }
         uint64_t h = par__hash_bytes(a->name, strlen(a->name),
                                      par__hash_bytes(op, strlen(op), 0x726f77u));
         for (size_t i = 0; i < nargs; i++)
@@ -260,6 +268,9 @@ static int norm_axis(const char *what, const par_array *a, int *axis, par_error 
         return 0;
 }
 
+static int var_f64(par_array *a, int axis, int64_t ddof, bool sd,
+                   const par_agg_opts *opts, par_array **out, par_error *err);
+
 int par_array_var(par_array *a, int axis, int64_t ddof, bool sd,
                   const par_agg_opts *opts, par_array **out, par_error *err)
 {
@@ -268,6 +279,27 @@ int par_array_var(par_array *a, int axis, int64_t ddof, bool sd,
                 return par__errorf(err, PAR_EINVAL, "%s: array and out are required",
                                    what);
         *out = NULL;
+        if (a->dtype == PAR_DTYPE_FLOAT64)
+                return var_f64(a, axis, ddof, sd, opts, out, err);
+        /* Other dtypes: computed in float64; float32 results rounded back
+         * to float32 (NumPy's dtype), the others float64. */
+        par_array *f = NULL, *r = NULL;
+        int rc = par__array_as_f64(a, &f, err);
+        if (rc == 0)
+                rc = var_f64(f, axis, ddof, sd, opts, &r, err);
+        if (rc == 0)
+                rc = par__array_astype(r, a->dtype == PAR_DTYPE_FLOAT32 ? PAR_DTYPE_FLOAT32
+                                                                        : PAR_DTYPE_FLOAT64,
+                                       out, err);
+        par_array_release(f);
+        par_array_release(r);
+        return rc;
+}
+
+static int var_f64(par_array *a, int axis, int64_t ddof, bool sd,
+                   const par_agg_opts *opts, par_array **out, par_error *err)
+{
+        const char *what = sd ? "std" : "var";
         if (ddof < 0)
                 return par__errorf(err, PAR_EINVAL,
                                    "%s: ddof = %" PRId64 "; expected at least 0", what,
@@ -358,7 +390,7 @@ static int op_arg_part(par_task_ctx *ctx, size_t n, par_value *const *args,
 {
         (void)n;
         const par__nd *nd = par__nd_of(args[0]);
-        if (!nd)
+        if (!nd || !nd->data) /* float64 only */
                 return par_task_fail(ctx, PAR_ETYPE, "arg: the chunk is not an ndarray");
         bool is_max = par_value_int64_of(args[1]) != 0;
         bool all = par_value_int64_of(args[2]) != 0;
@@ -492,7 +524,7 @@ static int op_arg_rows(par_task_ctx *ctx, size_t n, par_value *const *args,
 {
         (void)n;
         const par__nd *nd = par__nd_of(args[0]);
-        if (!nd)
+        if (!nd || !nd->data) /* float64 only */
                 return par_task_fail(ctx, PAR_ETYPE, "arg: the chunk is not an ndarray");
         bool is_max = par_value_int64_of(args[1]) != 0;
         if (nd->cols == 0 && nd->rows > 0)
@@ -517,6 +549,12 @@ static int op_arg_rows(par_task_ctx *ctx, size_t n, par_value *const *args,
         return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
 }
 
+static int arg_f64(par_array *a, bool is_max, int axis, const par_agg_opts *opts,
+                   par_array **out, par_error *err);
+
+/* The indices as int64, NumPy's dtype. Other dtypes are searched as
+ * float64, which keeps the order of float32 and bool values and of int64
+ * values up to 2^53 in magnitude. */
 static int arg_reduce(par_array *a, bool is_max, int axis, const par_agg_opts *opts,
                       par_array **out, par_error *err)
 {
@@ -525,6 +563,21 @@ static int arg_reduce(par_array *a, bool is_max, int axis, const par_agg_opts *o
                 return par__errorf(err, PAR_EINVAL, "%s: array and out are required",
                                    what);
         *out = NULL;
+        par_array *f = NULL, *r = NULL;
+        int rc = par__array_as_f64(a, &f, err);
+        if (rc == 0)
+                rc = arg_f64(f, is_max, axis, opts, &r, err);
+        if (rc == 0)
+                rc = par__array_astype(r, PAR_DTYPE_INT64, out, err);
+        par_array_release(f);
+        par_array_release(r);
+        return rc;
+}
+
+static int arg_f64(par_array *a, bool is_max, int axis, const par_agg_opts *opts,
+                   par_array **out, par_error *err)
+{
+        const char *what = is_max ? "argmax" : "argmin";
         int rc = norm_axis(what, a, &axis, err);
         if (rc < 0)
                 return rc;
@@ -533,6 +586,14 @@ static int arg_reduce(par_array *a, bool is_max, int axis, const par_agg_opts *o
                 return rows_layer(a, what, "par.array.arg_rows", 1, extra, out, err);
         }
         bool all = axis == PAR_AXIS_ALL || a->ndim < 2;
+        if (all && a->ncb > 1) { /* the flat index needs whole rows */
+                par_array *rb = NULL;
+                rc = par__array_rowblocks(a, &rb, err);
+                if (rc == 0)
+                        rc = arg_reduce(rb, is_max, axis, opts, out, err);
+                par_array_release(rb);
+                return rc;
+        }
         int ndim = all ? 0 : 1;
         par_arg pargs[2] = {par_arg_int64(is_max), par_arg_int64(all)};
         par_arg fargs[2] = {par_arg_int64(ndim), par_arg_int64(is_max)};

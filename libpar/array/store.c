@@ -70,26 +70,33 @@ static int op_store(par_task_ctx *ctx, size_t n, par_value *const *args,
                                      "-column ndarray within %" PRId64 " rows",
                                      idx, cols, rows);
         int64_t m = nd->rows;
-        double *buf = par__malloc((size_t)(m * cols > 0 ? m * cols : 1) * sizeof *buf);
+        size_t es = par__dtype_size(nd->dtype);
+        char *buf = par__malloc((size_t)(m * cols > 0 ? m * cols : 1) * es);
         if (!buf)
                 return par_task_fail(ctx, PAR_ENOMEM, "to_raw: out of memory for chunk %"
                                                       PRId64, idx);
+        const char *src = nd->ptr;
         int fd = open(path, O_WRONLY | O_CLOEXEC);
         int e = fd < 0 ? errno : 0;
         if (rowmajor) {
                 for (int64_t i = 0; i < m; i++)
                         for (int64_t j = 0; j < cols; j++)
-                                buf[i * cols + j] = nd->data[i * nd->rs + j * nd->cs];
+                                memcpy(buf + (size_t)(i * cols + j) * es,
+                                       src + (ptrdiff_t)(i * nd->rs + j * nd->cs) *
+                                                     (ptrdiff_t)es,
+                                       es);
                 if (!e && m * cols > 0)
-                        e = pwrite_all(fd, buf, (size_t)(m * cols) * sizeof *buf,
-                                       (off_t)(r0 * cols) * (off_t)sizeof *buf);
+                        e = pwrite_all(fd, buf, (size_t)(m * cols) * es,
+                                       (off_t)(r0 * cols) * (off_t)es);
         } else {
                 for (int64_t j = 0; j < cols && !e && m; j++) {
-                        const double *p = nd->data + j * nd->cs;
                         for (int64_t i = 0; i < m; i++)
-                                buf[i] = p[i * nd->rs];
-                        e = pwrite_all(fd, buf, (size_t)m * sizeof *buf,
-                                       (off_t)(j * rows + r0) * (off_t)sizeof *buf);
+                                memcpy(buf + (size_t)i * es,
+                                       src + (ptrdiff_t)(i * nd->rs + j * nd->cs) *
+                                                     (ptrdiff_t)es,
+                                       es);
+                        e = pwrite_all(fd, buf, (size_t)m * es,
+                                       (off_t)(j * rows + r0) * (off_t)es);
                 }
         }
         par__free(buf);
@@ -99,7 +106,7 @@ static int op_store(par_task_ctx *ctx, size_t n, par_value *const *args,
                 return par_task_fail(ctx, PAR_EIO, "to_raw: writing chunk %" PRId64
                                                    " to %s: %s",
                                      idx, path, strerror(e));
-        *out = par_value_int64(m * cols * 8);
+        *out = par_value_int64(m * cols * (int64_t)es);
         return *out ? 0 : par_task_fail(ctx, PAR_ENOMEM, "out of memory");
 }
 
@@ -157,6 +164,14 @@ int par_array_to_raw(par_client *c, par_array *a, const char *path, par_layout l
                                    "to_raw: the array's chunk lengths are unknown, so "
                                    "the chunks' offsets are; make it with lengths=true "
                                    "(or persist it) first");
+        if (a->ncb > 1) { /* a task per row block, writing whole rows */
+                par_array *rb = NULL;
+                int rc = par__array_rowblocks(a, &rb, err);
+                if (rc == 0)
+                        rc = par_array_to_raw(c, rb, path, layout, err);
+                par_array_release(rb);
+                return rc;
+        }
         static atomic_uint_fast64_t serial;
         size_t plen = strlen(path) + 64;
         char *tmp = par__malloc(plen);
@@ -165,7 +180,7 @@ int par_array_to_raw(par_client *c, par_array *a, const char *path, par_layout l
         snprintf(tmp, plen, "%s.tmp-%ld-%" PRIuFAST64, path, (long)getpid(),
                  atomic_fetch_add_explicit(&serial, 1, memory_order_relaxed));
         int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        off_t size = (off_t)a->rows * (off_t)a->cols * 8;
+        off_t size = (off_t)a->rows * (off_t)a->cols * (off_t)par__dtype_size(a->dtype);
         int rc = 0;
         if (fd < 0 || ftruncate(fd, size) < 0)
                 rc = par__errorf(err, PAR_EIO, "to_raw: making %s: %s", tmp,
@@ -186,8 +201,8 @@ int par_array_to_raw(par_client *c, par_array *a, const char *path, par_layout l
 
 /* ---- reading a raw file back ------------------------------------------------------- */
 
-/* (path, first row, rows, total rows, cols, layout, ndim) -> the chunk,
- * read with pread. */
+/* (path, first row, rows, total rows, cols, layout, ndim[, dtype]) -> the
+ * chunk, read with pread. */
 static int op_load(par_task_ctx *ctx, size_t n, par_value *const *args,
                    par_value **out)
 {
@@ -201,10 +216,11 @@ static int op_load(par_task_ctx *ctx, size_t n, par_value *const *args,
         int64_t cols = par_value_int64_of(args[4]);
         bool rowmajor = par_value_int64_of(args[5]) == PAR_ROW_MAJOR;
         int64_t idx = par_task_key(ctx).index;
-        par__nd *nd = par__nd_alloc((int)par_value_int64_of(args[6]), m, cols);
-        double *buf = rowmajor ? par__malloc((size_t)(m * cols > 0 ? m * cols : 1) *
-                                             sizeof *buf)
-                               : NULL;
+        par_dtype dt = n > 7 ? (par_dtype)par_value_int64_of(args[7]) : PAR_DTYPE_FLOAT64;
+        size_t es = par__dtype_size(dt);
+        par__nd *nd = par__nd_alloc_t((int)par_value_int64_of(args[6]), m, cols, dt);
+        char *buf = rowmajor ? par__malloc((size_t)(m * cols > 0 ? m * cols : 1) * es)
+                             : NULL;
         if (!nd || (rowmajor && !buf) || !path) {
                 par__nd_discard(nd);
                 par__free(buf);
@@ -213,16 +229,21 @@ static int op_load(par_task_ctx *ctx, size_t n, par_value *const *args,
         }
         int fd = open(path, O_RDONLY | O_CLOEXEC);
         int e = fd < 0 ? errno : 0;
+        char *dst = nd ? nd->ptr : NULL;
         for (int64_t j = 0; !e && !rowmajor && j < cols && m; j++)
-                e = pread_all(fd, nd->data + j * m, (size_t)m * sizeof(double),
-                              (off_t)(j * rows + r0) * 8);
+                e = pread_all(fd, dst + (size_t)(j * m) * es, (size_t)m * es,
+                              (off_t)(j * rows + r0) * (off_t)es);
         if (!e && rowmajor && m * cols > 0) {
-                e = pread_all(fd, buf, (size_t)(m * cols) * sizeof *buf,
-                              (off_t)(r0 * cols) * 8);
+                e = pread_all(fd, buf, (size_t)(m * cols) * es,
+                              (off_t)(r0 * cols) * (off_t)es);
                 for (int64_t i = 0; !e && i < m; i++)
                         for (int64_t j = 0; j < cols; j++)
-                                nd->data[j * m + i] = buf[i * cols + j];
+                                memcpy(dst + (size_t)(j * m + i) * es,
+                                       buf + (size_t)(i * cols + j) * es, es);
         }
+        /* Bools are 0/1 in a chunk; a file may hold other nonzero bytes. */
+        for (int64_t k = 0; !e && dt == PAR_DTYPE_BOOL && k < m * cols; k++)
+                dst[k] = dst[k] != 0;
         if (fd >= 0)
                 close(fd);
         par__free(buf);
@@ -241,9 +262,23 @@ int par_array_from_raw(const char *path, int ndim, const int64_t *shape,
                        par_layout layout, int64_t chunk_rows, par_array **out,
                        par_error *err)
 {
+        return par_array_from_raw_typed(path, PAR_DTYPE_FLOAT64, ndim, shape, layout,
+                                        chunk_rows, out, err);
+}
+
+int par_array_from_raw_typed(const char *path, par_dtype dtype, int ndim,
+                             const int64_t *shape, par_layout layout,
+                             int64_t chunk_rows, par_array **out, par_error *err)
+{
         if (!out)
                 return par__errorf(err, PAR_EINVAL, "from_raw: out is NULL");
         *out = NULL;
+        if (!par__array_dtype_ok(dtype))
+                return par__errorf(err, PAR_EINVAL,
+                                   "from_raw: dtype %d is not an array dtype (float64, "
+                                   "float32, int64 or bool)",
+                                   (int)dtype);
+        int64_t es = (int64_t)par__dtype_size(dtype);
         if (!path || !shape || (ndim != 1 && ndim != 2) || chunk_rows < 1 ||
             (layout != PAR_ROW_MAJOR && layout != PAR_COL_MAJOR))
                 return par__errorf(err, PAR_EINVAL,
@@ -259,15 +294,15 @@ int par_array_from_raw(const char *path, int ndim, const int64_t *shape,
         struct stat st;
         if (stat(path, &st) < 0)
                 return par__errorf(err, PAR_EIO, "from_raw: %s: %s", path, strerror(errno));
-        if ((int64_t)st.st_size != rows * cols * 8)
+        if ((int64_t)st.st_size != rows * cols * es)
                 return par__errorf(err, PAR_EINVAL,
                                    "from_raw: %s has %lld bytes; a %" PRId64 " x %" PRId64
-                                   " float64 array has %" PRId64,
+                                   " %s array has %" PRId64,
                                    path, (long long)st.st_size, rows, cols,
-                                   rows * cols * 8);
+                                   par_dtype_name(dtype), rows * cols * es);
         int64_t nc = rows ? (rows + chunk_rows - 1) / chunk_rows : 1;
-        int64_t key[6] = {rows, cols, chunk_rows, layout, (int64_t)st.st_mtime,
-                          (int64_t)st.st_size};
+        int64_t key[7] = {rows, cols, chunk_rows, layout, (int64_t)st.st_mtime,
+                          (int64_t)st.st_size, dtype};
         char name[128];
         par__array_token("from-raw", par__hash_bytes(path, strlen(path),
                                                      par__hash_bytes(key, sizeof key, 0)),
@@ -278,15 +313,17 @@ int par_array_from_raw(const char *path, int ndim, const int64_t *shape,
         for (int64_t i = 0; i < nc && rc == 0; i++) {
                 int64_t r0 = i * chunk_rows;
                 lens[i] = rows - r0 < chunk_rows ? rows - r0 : chunk_rows;
-                par_arg args[7] = {par_arg_string(path), par_arg_int64(r0),
+                par_arg args[8] = {par_arg_string(path), par_arg_int64(r0),
                                    par_arg_int64(lens[i]), par_arg_int64(rows),
                                    par_arg_int64(cols), par_arg_int64(layout),
-                                   par_arg_int64(ndim)};
-                rc = par_graph_add(g, par_key_make(name, i), "par.array.load", 7, args, err);
+                                   par_arg_int64(ndim), par_arg_int64(dtype)};
+                rc = par_graph_add(g, par_key_make(name, i), "par.array.load", 8, args, err);
         }
         if (rc == 0) {
                 rc = par__array_new(g, name, ndim, cols, nc, lens, 0, NULL, out, err);
                 g = NULL;
+                if (rc == 0)
+                        (*out)->dtype = dtype;
         }
         par_graph_free(g);
         par__free(lens);

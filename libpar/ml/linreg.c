@@ -249,11 +249,19 @@ void par__ml_register_ops(void)
 
 int par__ml_check_xy(const char *what, par_array *X, par_array *y, par_error *err)
 {
+        if (X->dtype != PAR_DTYPE_FLOAT64 || y->dtype != PAR_DTYPE_FLOAT64)
+                return par__errorf(err, PAR_ETYPE,
+                                   "%s: X is %s and y %s; the linear models take "
+                                   "float64 (convert with par_array_astype)",
+                                   what, par_dtype_name(X->dtype), par_dtype_name(y->dtype));
         if (X->ndim != 2)
                 return par__errorf(err, PAR_EINVAL,
                                    "%s: X is %d-d; expected 2-d (n_samples, "
                                    "n_features) — slice columns with a[:, i:j]",
                                    what, X->ndim);
+        if (par__array_need_rows(what, "X", X, err) < 0 ||
+            par__array_need_rows(what, "y", y, err) < 0)
+                return PAR_EINVAL;
         if (!(y->ndim == 1 || (y->ndim == 2 && y->cols == 1)))
                 return par__errorf(err, PAR_EINVAL,
                                    "%s: y must be 1-d or have one column; it has "
@@ -669,12 +677,17 @@ static int check_model(const char *what, const par_linear_regression *m,
         if (!m || !m->coef || m->n_features < 1)
                 return par__errorf(err, PAR_EINVAL, "%s: the model is not fitted",
                                    what);
+        if (X->dtype != PAR_DTYPE_FLOAT64)
+                return par__errorf(err, PAR_ETYPE,
+                                   "%s: X is %s; the linear models take float64 "
+                                   "(convert with par_array_astype)",
+                                   what, par_dtype_name(X->dtype));
         if (X->ndim != 2 || X->cols != m->n_features)
                 return par__errorf(err, PAR_EINVAL,
                                    "%s: X has %" PRId64 " columns; the model has "
                                    "%" PRId64 " features",
                                    what, X->ndim == 2 ? X->cols : 0, m->n_features);
-        return 0;
+        return par__array_need_rows(what, "X", X, err);
 }
 
 int par_linear_regression_predict(const par_linear_regression *m, par_array *X,

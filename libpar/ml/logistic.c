@@ -127,12 +127,17 @@ static int check_model(const char *what, const par_logistic_regression *m, par_a
 {
         if (!m || !m->coef || m->n_features < 1)
                 return par__errorf(err, PAR_EINVAL, "%s: the model is not fitted", what);
+        if (X->dtype != PAR_DTYPE_FLOAT64)
+                return par__errorf(err, PAR_ETYPE,
+                                   "%s: X is %s; the linear models take float64 "
+                                   "(convert with par_array_astype)",
+                                   what, par_dtype_name(X->dtype));
         if (X->ndim != 2 || X->cols != m->n_features)
                 return par__errorf(err, PAR_EINVAL,
                                    "%s: X has %" PRId64 " columns; the model has "
                                    "%" PRId64 " features",
                                    what, X->ndim == 2 ? X->cols : 0, m->n_features);
-        return 0;
+        return par__array_need_rows(what, "X", X, err);
 }
 
 static int predict_layer(const par_logistic_regression *m, par_array *X, int mode,

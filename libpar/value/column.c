@@ -98,6 +98,7 @@ const char *par_dtype_name(par_dtype t)
         case PAR_DTYPE_BOOL: return "bool";
         case PAR_DTYPE_STRING: return "string";
         case PAR_DTYPE_LIST: return "list";
+        case PAR_DTYPE_FLOAT32: return "float32";
         default: return "none";
         }
 }

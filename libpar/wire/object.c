@@ -153,41 +153,61 @@ static int put_table(par__wbuf *b, const par__table *t, int depth,
         return rc;
 }
 
+/* The dtype of an ndarray in the high four bits of its ndim byte: 0 is
+ * float64, so float64 chunks encode as they always have. */
+static int nd_code(par_dtype t)
+{
+        switch (t) {
+        case PAR_DTYPE_FLOAT64: return 0;
+        case PAR_DTYPE_FLOAT32: return 1;
+        case PAR_DTYPE_INT64: return 2;
+        case PAR_DTYPE_BOOL: return 3;
+        default: return -1;
+        }
+}
+
+static const par_dtype nd_dtypes[4] = {PAR_DTYPE_FLOAT64, PAR_DTYPE_FLOAT32,
+                                       PAR_DTYPE_INT64, PAR_DTYPE_BOOL};
+
 static int put_ndarray(par__wbuf *b, const par_value *v, par_error *err)
 {
         int ndim = par_ndarray_ndim(v);
         int64_t rows = par_ndarray_rows(v), cols = par_ndarray_cols(v);
         int64_t rs = par_ndarray_row_stride(v), cs = par_ndarray_col_stride(v);
-        const double *d = par_ndarray_data(v);
-        if (ndim < 0 || ndim > 2 || rows < 0 || cols < 0 ||
+        const uint8_t *d = par_ndarray_raw(v);
+        par_dtype dt = par_ndarray_dtype(v);
+        int code = nd_code(dt);
+        if (ndim < 0 || ndim > 2 || rows < 0 || cols < 0 || code < 0 ||
             (ndim < 2 && cols != 1) || (ndim == 0 && rows != 1))
                 return par__errorf(err, PAR_EINVAL, "wire: an ndarray of %d "
-                                   "dimensions and shape %" PRId64 " x %"
-                                   PRId64 " breaks the chunk invariants",
-                                   ndim, rows, cols);
+                                   "dimensions, shape %" PRId64 " x %"
+                                   PRId64 " and dtype %s breaks the chunk invariants",
+                                   ndim, rows, cols, par_dtype_name(dt));
+        size_t es = par__dtype_size(dt);
         size_t n = (size_t)rows * (size_t)cols;
         int rc = par__wbuf_reserve(b, 18, err);
         if (rc < 0)
                 return rc;
         par__wput_u8(b, PAR__WTAG_NDARRAY, err);
-        par__wput_u8(b, (uint8_t)ndim, err);
+        par__wput_u8(b, (uint8_t)(ndim | code << 4), err);
         par__wput_u64(b, (uint64_t)rows, err);
         par__wput_u64(b, (uint64_t)cols, err);
         if (rs == 1 && (cs == rows || cols <= 1))
-                return par__wput_big(b, d, n * 8, err);
+                return par__wput_big(b, d, n * es, err);
         /* A strided view: gather it into column-major order. */
-        if ((rc = par__wbuf_reserve(b, n * 8, err)) < 0)
+        if ((rc = par__wbuf_reserve(b, n * es, err)) < 0)
                 return rc;
         for (int64_t j = 0; j < cols; j++) {
-                const double *c = d + j * cs;
-                uint8_t *o = b->data + b->len + (size_t)(j * rows) * 8;
+                const uint8_t *c = d + (ptrdiff_t)(j * cs) * (ptrdiff_t)es;
+                uint8_t *o = b->data + b->len + (size_t)(j * rows) * es;
                 if (rs == 1)
-                        memcpy(o, c, (size_t)rows * 8);
+                        memcpy(o, c, (size_t)rows * es);
                 else
                         for (int64_t i = 0; i < rows; i++)
-                                memcpy(o + (size_t)i * 8, &c[i * rs], 8);
+                                memcpy(o + (size_t)i * es, c + (ptrdiff_t)(i * rs) * (ptrdiff_t)es,
+                                       es);
         }
-        b->len += n * 8;
+        b->len += n * es;
         return 0;
 }
 
@@ -456,26 +476,40 @@ static int get_ndarray(par__wreader *r, par_value **out)
             (rc = par__wget_i64(r, &rows, "the ndarray's rows")) < 0 ||
             (rc = par__wget_i64(r, &cols, "the ndarray's columns")) < 0)
                 return rc;
+        unsigned code = ndim >> 4;
+        ndim &= 0x0f;
+        if (code >= sizeof nd_dtypes / sizeof nd_dtypes[0])
+                return par__wire_fail(r, at, "expected an ndarray dtype code (0 "
+                                      "float64, 1 float32, 2 int64, 3 bool), found %u",
+                                      code);
+        par_dtype dt = nd_dtypes[code];
+        size_t es = par__dtype_size(dt);
         if (ndim > 2 || rows < 0 || cols < 0 || (ndim < 2 && cols != 1) ||
             (ndim == 0 && rows != 1))
                 return par__wire_fail(r, at, "expected an ndarray shape (0-D: "
                                       "1 x 1, 1-D: n x 1, 2-D: n x m), found "
                                       "%u dimensions, %" PRId64 " x %" PRId64,
                                       ndim, rows, cols);
-        size_t left = par__wleft(r) / 8;
+        size_t left = par__wleft(r) / es;
         if (cols && (uint64_t)rows > left / (uint64_t)cols)
                 return par__wire_fail(r, at + 1, "an ndarray of %" PRId64
-                                      " x %" PRId64 " doubles needs more than "
+                                      " x %" PRId64 " %s needs more than "
                                       "the %zu bytes that follow", rows, cols,
-                                      par__wleft(r));
+                                      par_dtype_name(dt), par__wleft(r));
         size_t n = (size_t)rows * (size_t)cols;
-        if ((rc = par__wget_bytes(r, n * 8, &p, "ndarray values")) < 0)
+        if ((rc = par__wget_bytes(r, n * es, &p, "ndarray values")) < 0)
                 return rc;
-        par__nd *nd = par__nd_alloc(ndim, rows, cols);
+        for (size_t i = 0; dt == PAR_DTYPE_BOOL && i < n; i++)
+                if (p[i] > 1)
+                        return par__wire_fail(r, r->pos - n + i,
+                                              "bool ndarray element %zu is %u; "
+                                              "expected 0 or 1",
+                                              i, p[i]);
+        par__nd *nd = par__nd_alloc_t(ndim, rows, cols, dt);
         if (!nd)
                 return PAR__ENOMEM(r->err, "decoding an ndarray");
         if (n)
-                memcpy(nd->data, p, n * 8);
+                memcpy(nd->ptr, p, n * es);
         *out = par__nd_finish(nd);
         return *out ? 0 : PAR__ENOMEM(r->err, "decoding an ndarray");
 }

@@ -720,13 +720,17 @@ static int take_values(const par_graph *g, collect *cl, par__mpi_msg *m,
                         par_value *s0 = par_value_list_item(v, 0);
                         par_value *s1 = par_value_list_item(v, 1);
                         par_value *ref = NULL;
-                        if (s0 && s1 && par_value_type(s0) == PAR_TYPE_INT64 &&
-                            par_value_type(s1) == PAR_TYPE_INT64)
+                        bool summary = s0 && s1 &&
+                                       par_value_type(s0) == PAR_TYPE_INT64 &&
+                                       par_value_type(s1) == PAR_TYPE_INT64;
+                        if (summary)
                                 ref = par__remote_new(cl->session, m->src,
                                                       cl->id, key,
                                                       par_value_int64_of(s0),
                                                       par_value_int64_of(s1));
                         par_value_release(v);
+                        if (!ref && summary)
+                                return PAR__ENOMEM(err, "recording a kept value");
                         if (!ref)
                                 return par__errorf(err, PAR_EPARSE,
                                                    "MPI backend: rank %d kept "

@@ -141,8 +141,11 @@ static int recv_columns(MPI_Comm comm, par__mpi_msg *m, par_error *err)
                 if (!v || (m->ncols == cap &&
                            par__grow((void **)&m->cols, &cap, m->ncols + 1,
                                      sizeof *m->cols) < 0)) {
-                        /* Out of memory: the entry reads as malformed. */
+                        /* Out of memory: the batch stops here, and
+                         * par__mpi_batch_next says so when it reaches
+                         * the missing column. */
                         par_value_release(v);
+                        m->cols_oom = true;
                         break;
                 }
                 m->cols[m->ncols++] = v;
@@ -375,6 +378,8 @@ int par__mpi_batch_next(par__mpi_rd *r, par__mpi_msg *m, uint32_t *left,
                                    r->pos);
         if (*form == 1) {
                 par__mpi_get_bytes(r, 12);
+                if (!r->bad && m->nextcol >= m->ncols && m->cols_oom)
+                        return PAR__ENOMEM(err, "receiving a column");
                 if (r->bad || m->nextcol >= m->ncols)
                         return par__errorf(err, PAR_EPARSE,
                                            "MPI backend: a column of a value "

@@ -107,6 +107,7 @@ typedef struct par__mpi_msg {
         uint64_t t_recv; /* when the receive started (par_now_ns) */
         par_value **cols;
         size_t ncols, nextcol;
+        bool cols_oom; /* a form-1 column could not be allocated */
 } par__mpi_msg;
 
 void par__mpi_msg_free(par__mpi_msg *m);

@@ -216,9 +216,12 @@ typedef struct par_linear_regression {
 
 /* Fits y ~ X: X is a 2-D array (n_samples, n_features), y a 1-D array of
  * n_samples or a 2-D one with one column (the talk's a[:, 2:3]). X and y
- * must be chunked alike (the same number of chunks, with equal lengths
- * where both are known; checked per chunk when computed otherwise).
- * Computes on `c` and fills *m (a previous fit's coef is freed). n_iter
+ * must be chunked alike by rows (the same number of row blocks, with
+ * equal lengths where both are known; checked per chunk when computed
+ * otherwise). Arrays of other dtypes (float32, int64, bool) are converted
+ * to float64 as each chunk is read, and a grid's column blocks are joined
+ * per row block first (one task per row block), in every function of this
+ * header that takes X or y. Computes on `c` and fills *m (a previous fit's coef is freed). n_iter
  * is 1 for EXACT, else the iterations (ADMM: rounds) run. The penalty,
  * solvers and defaults: see the top of this header.
  * Errors: PAR_EINVAL (shapes, chunking, NaN or infinite data, singular

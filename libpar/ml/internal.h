@@ -10,6 +10,11 @@
 
 /* ---- linreg.c: inputs and per-chunk helpers ------------------------------------ */
 
+/* The models' view of a caller's array: float64 (other dtypes converted,
+ * fused per chunk) with one column block (a grid's blocks joined per row
+ * block). *out is a new reference (a itself when nothing is needed);
+ * NULL a gives NULL. */
+int par__ml_input(par_array *a, par_array **out, par_error *err);
 /* X 2-d, y one column, chunked alike where lengths are known. */
 int par__ml_check_xy(const char *what, par_array *X, par_array *y, par_error *err);
 /* The chunk of y (one column) and of X (as many rows as y unless y is

@@ -247,6 +247,19 @@ void par__ml_register_ops(void)
 
 /* ---- checking inputs ------------------------------------------------------------------ */
 
+int par__ml_input(par_array *a, par_array **out, par_error *err)
+{
+        *out = NULL;
+        if (!a)
+                return 0;
+        par_array *f = NULL;
+        int rc = par__array_as_f64(a, &f, err);
+        if (rc == 0)
+                rc = par__array_rowblocks(f, out, err);
+        par_array_release(f);
+        return rc;
+}
+
 int par__ml_check_xy(const char *what, par_array *X, par_array *y, par_error *err)
 {
         if (X->dtype != PAR_DTYPE_FLOAT64 || y->dtype != PAR_DTYPE_FLOAT64)
@@ -528,9 +541,8 @@ static int fit_iterative(par_client *c, const par__glm_spec *spec, par_array *X,
 }
 #endif
 
-int par_linear_regression_fit(par_client *c, const par_linear_regression_opts *opts,
-                              par_array *X, par_array *y, par_linear_regression *m,
-                              par_error *err)
+static int fit_in(par_client *c, const par_linear_regression_opts *opts, par_array *X,
+                  par_array *y, par_linear_regression *m, par_error *err)
 {
         if (!c || !X || !y || !m)
                 return par__errorf(err, PAR_EINVAL,
@@ -690,8 +702,8 @@ static int check_model(const char *what, const par_linear_regression *m,
         return par__array_need_rows(what, "X", X, err);
 }
 
-int par_linear_regression_predict(const par_linear_regression *m, par_array *X,
-                                  par_array **out, par_error *err)
+static int predict_in(const par_linear_regression *m, par_array *X, par_array **out,
+                      par_error *err)
 {
         if (!X || !out)
                 return par__errorf(err, PAR_EINVAL,
@@ -725,9 +737,8 @@ int par_linear_regression_predict(const par_linear_regression *m, par_array *X,
                               out, err);
 }
 
-int par_linear_regression_score(par_client *c, const par_linear_regression *m,
-                                par_array *X, par_array *y, double *r2,
-                                par_error *err)
+static int score_in(par_client *c, const par_linear_regression *m, par_array *X,
+                    par_array *y, double *r2, par_error *err)
 {
         if (!c || !X || !y || !r2)
                 return par__errorf(err, PAR_EINVAL,
@@ -767,4 +778,64 @@ int par_linear_regression_score(par_client *c, const par_linear_regression *m,
         else
                 *r2 = 1.0 - ss_res / ss_tot;
         return 0;
+}
+
+/* ---- the public entry points: other dtypes and chunk grids ------------------------------ */
+
+/* X and y as the models read them (par__ml_input); on failure neither. */
+static int inputs(par_array *X, par_array *y, par_array **x2, par_array **y2,
+                  par_error *err)
+{
+        *y2 = NULL;
+        int rc = par__ml_input(X, x2, err);
+        if (rc == 0 && (rc = par__ml_input(y, y2, err)) < 0) {
+                par_array_release(*x2);
+                *x2 = NULL;
+        }
+        return rc;
+}
+
+int par_linear_regression_fit(par_client *c, const par_linear_regression_opts *opts,
+                              par_array *X, par_array *y, par_linear_regression *m,
+                              par_error *err)
+{
+        par_array *x2, *y2;
+        if (!c || !X || !y || !m)
+                return fit_in(c, opts, X, y, m, err);
+        int rc = inputs(X, y, &x2, &y2, err);
+        if (rc == 0)
+                rc = fit_in(c, opts, x2, y2, m, err);
+        par_array_release(x2);
+        par_array_release(y2);
+        return rc;
+}
+
+int par_linear_regression_predict(const par_linear_regression *m, par_array *X,
+                                  par_array **out, par_error *err)
+{
+        par_array *x2, *y2;
+        if (!X || !out)
+                return predict_in(m, X, out, err);
+        int rc = inputs(X, NULL, &x2, &y2, err);
+        if (rc == 0)
+                rc = predict_in(m, x2, out, err);
+        else
+                *out = NULL;
+        par_array_release(x2);
+        return rc;
+}
+
+int par_linear_regression_score(par_client *c, const par_linear_regression *m,
+                                par_array *X, par_array *y, double *r2,
+                                par_error *err)
+{
+        par_array *x2, *y2;
+        if (!c || !X || !y || !r2)
+                return score_in(c, m, X, y, r2, err);
+        int rc = inputs(X, y, &x2, &y2, err);
+        if (rc == 0)
+                rc = score_in(c, m, x2, y2, r2, err);
+        par_array_release(x2);
+        par_array_release(y2);
+        return rc;
 }

@@ -81,9 +81,8 @@ void par_logistic_regression_clear(par_logistic_regression *m)
         memset(m, 0, sizeof *m);
 }
 
-int par_logistic_regression_fit(par_client *c, const par_logistic_regression_opts *opts,
-                                par_array *X, par_array *y, par_logistic_regression *m,
-                                par_error *err)
+static int fit_in(par_client *c, const par_logistic_regression_opts *opts, par_array *X,
+                  par_array *y, par_logistic_regression *m, par_error *err)
 {
         if (!c || !X || !y || !m)
                 return par__errorf(err, PAR_EINVAL,
@@ -177,22 +176,9 @@ static int predict_layer(const par_logistic_regression *m, par_array *X, int mod
                               out, err);
 }
 
-int par_logistic_regression_predict(const par_logistic_regression *m, par_array *X,
-                                    par_array **out, par_error *err)
-{
-        return predict_layer(m, X, PREDICT_LABEL, out, err);
-}
 
-int par_logistic_regression_predict_proba(const par_logistic_regression *m,
-                                          par_array *X, par_array **out,
-                                          par_error *err)
-{
-        return predict_layer(m, X, PREDICT_PROBA, out, err);
-}
-
-int par_logistic_regression_score(par_client *c, const par_logistic_regression *m,
-                                  par_array *X, par_array *y, double *accuracy,
-                                  par_error *err)
+static int score_in(par_client *c, const par_logistic_regression *m, par_array *X,
+                    par_array *y, double *accuracy, par_error *err)
 {
         if (!c || !X || !y || !accuracy)
                 return par__errorf(err, PAR_EINVAL,
@@ -247,4 +233,68 @@ int par_logistic_regression_score(par_client *c, const par_logistic_regression *
                 return par__errorf(err, PAR_EINVAL, "score: no samples");
         *accuracy = cnt[1] / cnt[0];
         return 0;
+}
+
+/* ---- the public entry points: other dtypes and chunk grids ------------------------------ */
+
+int par_logistic_regression_fit(par_client *c, const par_logistic_regression_opts *opts,
+                                par_array *X, par_array *y, par_logistic_regression *m,
+                                par_error *err)
+{
+        if (!c || !X || !y || !m)
+                return fit_in(c, opts, X, y, m, err);
+        par_array *x2 = NULL, *y2 = NULL;
+        int rc = par__ml_input(X, &x2, err);
+        if (rc == 0)
+                rc = par__ml_input(y, &y2, err);
+        if (rc == 0)
+                rc = fit_in(c, opts, x2, y2, m, err);
+        par_array_release(x2);
+        par_array_release(y2);
+        return rc;
+}
+
+static int predict_mode(const par_logistic_regression *m, par_array *X, int mode,
+                        par_array **out, par_error *err)
+{
+        if (!X || !out)
+                return predict_layer(m, X, mode, out, err);
+        par_array *x2 = NULL;
+        int rc = par__ml_input(X, &x2, err);
+        if (rc == 0)
+                rc = predict_layer(m, x2, mode, out, err);
+        else
+                *out = NULL;
+        par_array_release(x2);
+        return rc;
+}
+
+int par_logistic_regression_predict(const par_logistic_regression *m, par_array *X,
+                                    par_array **out, par_error *err)
+{
+        return predict_mode(m, X, PREDICT_LABEL, out, err);
+}
+
+int par_logistic_regression_predict_proba(const par_logistic_regression *m,
+                                          par_array *X, par_array **out,
+                                          par_error *err)
+{
+        return predict_mode(m, X, PREDICT_PROBA, out, err);
+}
+
+int par_logistic_regression_score(par_client *c, const par_logistic_regression *m,
+                                  par_array *X, par_array *y, double *accuracy,
+                                  par_error *err)
+{
+        if (!c || !X || !y || !accuracy)
+                return score_in(c, m, X, y, accuracy, err);
+        par_array *x2 = NULL, *y2 = NULL;
+        int rc = par__ml_input(X, &x2, err);
+        if (rc == 0)
+                rc = par__ml_input(y, &y2, err);
+        if (rc == 0)
+                rc = score_in(c, m, x2, y2, accuracy, err);
+        par_array_release(x2);
+        par_array_release(y2);
+        return rc;
 }

@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "backend_harness.h"
 #include "check.h"
 #include "par.h"
 
@@ -691,7 +692,7 @@ static int oom_scenario(double *sum)
         par_linear_regression m = {0};
         char line[200];
         *sum = 0;
-        int rc = par_client_new(&(par_client_opts){PAR_EXEC_SERIAL, 1}, &c, &err);
+        int rc = test_client_new(&(par_client_opts){PAR_EXEC_SERIAL, 1}, &c, &err);
         if (rc == 0)
                 rc = par_array_from_buffer(buf, 40, C, 7, PAR_ROW_MAJOR, &a, &err);
         if (rc == 0)
@@ -807,8 +808,9 @@ static void test_oom(void)
                total, failed, clean);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+        TEST_BACKEND_BEGIN(&argc, &argv);
         for (int i = 0; i < R; i++)
                 for (int j = 0; j < C; j++) {
                         double x = (uniform() - 0.5) * 100;
@@ -821,7 +823,7 @@ int main(void)
                 par_error err = {0};
                 par_client *c = NULL;
                 par_client_opts o = {kinds[k], 0};
-                if (par_client_new(&o, &c, &err) != 0) {
+                if (test_client_new(&o, &c, &err) != 0) {
                         fprintf(stderr, "client: %s\n", err.message);
                         return 1;
                 }
@@ -836,5 +838,5 @@ int main(void)
         }
         test_summary();
         test_oom();
-        return check_done("test_array");
+        return test_backend_end(check_done("test_array"));
 }

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backend_harness.h"
 #include "check.h"
 #include "par.h"
 #include "par_config.h"
@@ -537,10 +538,11 @@ static void test_lstsq(par_client *c)
 
 int main(int argc, char **argv)
 {
+        TEST_BACKEND_BEGIN(&argc, &argv);
         script = argc > 1 ? argv[1] : NULL;
         par_error err = {0};
         par_client *c = NULL;
-        CHECK_OK(par_client_new(NULL, &c, &err), &err);
+        CHECK_OK(test_client_new(NULL, &c, &err), &err);
 #if !PAR_HAVE_BLAS
         printf("test_linalg: built without OpenBLAS/LAPACKE; the functions must "
                "say so\n");
@@ -565,5 +567,5 @@ int main(int argc, char **argv)
                 fprintf(stderr, "could not remove %s\n", tmpdir);
 #endif
         par_client_free(c);
-        return check_done("test_linalg");
+        return test_backend_end(check_done("test_linalg"));
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""NumPy references for tests/test_array_ops.c.
+"""NumPy references for tests/test_array_ops.c and tests/test_array_grid.c.
 
 usage: array_ref.py SPEC DIR
 

@@ -33,6 +33,7 @@
 
 #include "backend_harness.h"
 #include "check.h"
+#include "numpy_ref.h"
 #include "par.h"
 
 enum { R = 203, C = 3, CH = 17 };
@@ -59,9 +60,6 @@ static double uniform(void)
 
 /* ---- reference cases ------------------------------------------------------------ */
 
-static char dir[64];
-static FILE *spec;
-
 typedef struct ref_case {
         char name[48];
         par_array *a;
@@ -73,12 +71,7 @@ static int ncases;
 
 static void write_file(const char *name, const void *p, size_t bytes)
 {
-        char path[128];
-        snprintf(path, sizeof path, "%s/%s", dir, name);
-        FILE *f = fopen(path, "wb");
-        CHECK(f && fwrite(p, 1, bytes, f) == bytes);
-        if (f)
-                fclose(f);
+        nref_write(name, p, bytes);
 }
 
 #define IN_ALL                                                              \
@@ -101,7 +94,7 @@ static void add_case(const char *name, par_array *a, const char *dexpr,
         snprintf(k->name, sizeof k->name, "%s", name);
         k->a = a;
         k->tol = tol;
-        fprintf(spec, "%s\t%s\t%s\t%s\n", name, IN_ALL, dexpr, vexpr ? vexpr : "-");
+        fprintf(nref_spec, "%s\t%s\t%s\t%s\n", name, IN_ALL, dexpr, vexpr ? vexpr : "-");
 }
 
 static par_dtype dtype_of(const char *s)
@@ -121,30 +114,13 @@ static size_t dsize(par_dtype t)
 static void *read_ref(const char *name, par_dtype *dt, int *ndim, int64_t *rows,
                       int64_t *cols)
 {
-        char path[128], line[256], nm[64], npdt[32], pardt[32];
-        snprintf(path, sizeof path, "%s/index", dir);
-        FILE *f = fopen(path, "r");
-        bool found = false;
-        while (f && !found && fgets(line, sizeof line, f))
-                found = sscanf(line, "%63s %31s %31s %d %" SCNd64 " %" SCNd64, nm, npdt,
-                               pardt, ndim, rows, cols) == 6 &&
-                        strcmp(nm, name) == 0;
-        if (f)
-                fclose(f);
-        if (!found)
+        char rest[256], npdt[32], pardt[32];
+        if (!nref_index(name, rest, sizeof rest) ||
+            sscanf(rest, "%31s %31s %d %" SCNd64 " %" SCNd64, npdt, pardt, ndim, rows,
+                   cols) != 5)
                 return NULL;
         *dt = dtype_of(pardt);
-        size_t n = (size_t)(*rows * *cols), es = dsize(*dt);
-        void *d = malloc((n ? n : 1) * es);
-        snprintf(path, sizeof path, "%s/%s.ref", dir, name);
-        f = fopen(path, "rb");
-        if (!f || fread(d, es, n, f) != n) {
-                free(d);
-                d = NULL;
-        }
-        if (f)
-                fclose(f);
-        return d;
+        return nref_answer(name, dsize(*dt), (size_t)(*rows * *cols));
 }
 
 /* The distance in units in the last place between two floats. */
@@ -816,7 +792,7 @@ static void test_raw(par_client *c)
                 for (int lay = 0; lay < 2; lay++) {
                         par_layout layout = lay ? PAR_COL_MAJOR : PAR_ROW_MAJOR;
                         char path[128];
-                        snprintf(path, sizeof path, "%s/rt-%zu-%d.raw", dir, k, lay);
+                        snprintf(path, sizeof path, "%s/rt-%zu-%d.raw", nref_dir, k, lay);
                         par_array *a = typed(ins[k].data, ins[k].t, CH), *b = NULL;
                         CHECK_OK(par_array_to_raw(c, a, path, layout, &err), &err);
                         struct stat st;
@@ -907,35 +883,16 @@ static void test_errors(par_client *c)
         par_array_release(y);
 }
 
-static int find_script(char *buf, size_t size)
-{
-        const char *cands[] = {"tests/array_dtype_ref.py", "../tests/array_dtype_ref.py",
-                               "../../tests/array_dtype_ref.py"};
-        for (size_t i = 0; i < sizeof cands / sizeof cands[0]; i++)
-                if (access(cands[i], R_OK) == 0) {
-                        snprintf(buf, size, "%s", cands[i]);
-                        return 0;
-                }
-        return -1;
-}
-
 int main(int argc, char **argv)
 {
         TEST_BACKEND_BEGIN(&argc, &argv);
-        snprintf(dir, sizeof dir, "/tmp/par-array-dtype-XXXXXX");
-        if (!mkdtemp(dir)) {
-                perror("mkdtemp");
+        char script[1024];
+        if (nref_begin("array-dtype") < 0)
                 return 1;
-        }
-        char script[1024], specpath[128], cmd[2048];
-        if (argc > 1)
-                snprintf(script, sizeof script, "%s", argv[1]);
-        else if (find_script(script, sizeof script) < 0) {
+        if (nref_script(argc, argv, "array_dtype_ref.py", script, sizeof script) < 0) {
                 fprintf(stderr, "array_dtype_ref.py not found\n");
                 return 1;
         }
-        snprintf(specpath, sizeof specpath, "%s/spec", dir);
-        spec = fopen(specpath, "w");
         make_data();
         par_error err = {0};
         par_client *c0 = NULL;
@@ -950,10 +907,7 @@ int main(int argc, char **argv)
         movement_cases(c0);
         grid_cases();
         creation_cases();
-        fclose(spec);
-        snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' '%s' '%s'", script, specpath, dir);
-        int rc = system(cmd);
-        CHECK_MSG(rc == 0, "%s failed: %d", cmd, rc);
+        nref_run(script);
         printf("  %d NumPy cases\n", ncases);
         static const par_exec_kind kinds[] = {PAR_EXEC_POOL, PAR_EXEC_SERIAL};
         static const char *const names[] = {"pool", "serial"};
@@ -984,8 +938,6 @@ int main(int argc, char **argv)
         par_array *inputs[] = {ab, ai, aj, ap, af, ag, ad, ae, ak};
         for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++)
                 par_array_release(inputs[i]);
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-        if (system(cmd) != 0)
-                fprintf(stderr, "could not remove %s\n", dir);
+        nref_end();
         return test_backend_end(check_done("test_array_dtype"));
 }

@@ -8,7 +8,7 @@
  * var/std, argmin/argmax, transpose and what follows it, slices with
  * steps (negative too) across block boundaries, blockwise matmul, the
  * moment and TSQR based linear algebra, rechunk round trips, persist and
- * raw stores. Values go to tests/array_grid_ref.py (NumPy, which never
+ * raw stores. Values go to tests/array_ref.py (NumPy, which never
  * sees the chunking), run once with /usr/bin/python3; the grids, task
  * counts, views and errors are checked here against the rules in
  * include/par/array.h. Every case runs on the pool and on the serial
@@ -23,6 +23,7 @@
 
 #include "backend_harness.h"
 #include "check.h"
+#include "numpy_ref.h"
 #include "par.h"
 
 enum { R = 23, C = 11, WC = 7, NG = 5 };
@@ -41,9 +42,6 @@ static double uniform(void)
 
 /* ---- reference cases ------------------------------------------------------------- */
 
-static char dir[64];
-static FILE *spec;
-
 typedef struct ref_case {
         char name[48];
         par_array *a;   /* an array to compute, or */
@@ -57,12 +55,7 @@ static int ncases;
 
 static void write_file(const char *name, const double *p, size_t n)
 {
-        char path[128];
-        snprintf(path, sizeof path, "%s/%s", dir, name);
-        FILE *f = fopen(path, "wb");
-        CHECK(f && fwrite(p, sizeof *p, n, f) == n);
-        if (f)
-                fclose(f);
+        nref_write(name, p, n * sizeof *p);
 }
 
 #define INPUTS "x=x.bin:2:23:11,y=y.bin:2:23:11,w=w.bin:2:11:7,v=v.bin:1:11:1,r=r.bin:1:11:1,q=q.bin:2:23:1"
@@ -79,7 +72,7 @@ static void add_case(const char *name, par_array *a, const char *expr, double re
         k->a = a;
         k->rel = rel;
         k->abs = abs;
-        fprintf(spec, "%s\t%s\t%s\n", name, INPUTS, expr);
+        fprintf(nref_spec, "%s\t%s\t%s\n", name, INPUTS, expr);
 }
 
 /* Records numbers computed now (copied) against a NumPy expression. */
@@ -95,48 +88,14 @@ static void add_vals(const char *name, const double *v, int64_t n, const char *e
         k->n = n;
         k->rel = rel;
         k->abs = abs;
-        fprintf(spec, "%s\t%s\t%s\n", name, INPUTS, expr);
-}
-
-static double *read_ref(const char *name, int *ndim, int64_t *rows, int64_t *cols)
-{
-        char path[128], line[160], nm[64];
-        snprintf(path, sizeof path, "%s/index", dir);
-        FILE *f = fopen(path, "r");
-        bool found = false;
-        while (f && !found && fgets(line, sizeof line, f))
-                found = sscanf(line, "%63s %d %" SCNd64 " %" SCNd64, nm, ndim, rows,
-                               cols) == 4 &&
-                        strcmp(nm, name) == 0;
-        if (f)
-                fclose(f);
-        if (!found)
-                return NULL;
-        size_t n = (size_t)(*rows * *cols);
-        double *d = malloc((n ? n : 1) * sizeof *d);
-        snprintf(path, sizeof path, "%s/%s.ref", dir, name);
-        f = fopen(path, "rb");
-        if (!f || fread(d, sizeof *d, n, f) != n) {
-                free(d);
-                d = NULL;
-        }
-        if (f)
-                fclose(f);
-        return d;
-}
-
-static bool close_to(double got, double want, double rel, double abs)
-{
-        if (isnan(want) || isnan(got))
-                return isnan(want) && isnan(got);
-        return fabs(got - want) <= abs + rel * fabs(want);
+        fprintf(nref_spec, "%s\t%s\t%s\n", name, INPUTS, expr);
 }
 
 static void compare_case(par_client *c, const ref_case *k)
 {
         int ndim;
         int64_t rows, cols;
-        double *want = read_ref(k->name, &ndim, &rows, &cols);
+        double *want = nref_read_f64(k->name, &ndim, &rows, &cols);
         CHECK_MSG(want != NULL, "no NumPy reference for %s", k->name);
         if (!want)
                 return;
@@ -145,7 +104,7 @@ static void compare_case(par_client *c, const ref_case *k)
                 CHECK_MSG(k->n == rows * cols, "%s: %" PRId64 " numbers, NumPy %" PRId64,
                           k->name, k->n, rows * cols);
                 for (int64_t i = 0; i < k->n && k->n == rows * cols; i++)
-                        if (!close_to(k->vals[i], want[i], k->rel, k->abs) && bad++ < 3)
+                        if (!nref_close(k->vals[i], want[i], k->rel, k->abs) && bad++ < 3)
                                 fprintf(stderr, "%s[%" PRId64 "] = %.17g; NumPy %.17g\n",
                                         k->name, i, k->vals[i], want[i]);
                 CHECK_MSG(bad == 0, "%s: %d numbers differ", k->name, bad);
@@ -170,7 +129,7 @@ static void compare_case(par_client *c, const ref_case *k)
                 for (int64_t i = 0; same && i < rows; i++)
                         for (int64_t j = 0; j < cols; j++) {
                                 double g = par_ndarray_get(v, i, j), w = want[i * cols + j];
-                                if (!close_to(g, w, k->rel, k->abs) && bad++ < 3)
+                                if (!nref_close(g, w, k->rel, k->abs) && bad++ < 3)
                                         fprintf(stderr,
                                                 "%s[%" PRId64 ", %" PRId64
                                                 "] = %.17g; NumPy %.17g\n",
@@ -566,7 +525,7 @@ static void computed_cases(par_client *c, int pass)
 
                 /* A raw file written by blocks, read back. */
                 char path[128];
-                snprintf(path, sizeof path, "%s/grid%d.raw", dir, g);
+                snprintf(path, sizeof path, "%s/grid%d.raw", nref_dir, g);
                 CHECK_OK(par_array_to_raw(c, x, path, PAR_ROW_MAJOR, &err), &err);
                 par_array *back = NULL;
                 CHECK_OK(par_array_from_raw(path, 2, (int64_t[]){R, C}, PAR_ROW_MAJOR, 4,
@@ -873,37 +832,16 @@ static void test_errors(par_client *c)
         par_array_release(y);
 }
 
-static int find_script(char *out, size_t size)
-{
-        char self[1024];
-        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-        if (n < 0)
-                return -1;
-        self[n] = '\0';
-        const char *rel = __FILE__;
-        char *top = dirname(dirname(self));
-        snprintf(out, size, "%s/%.*sarray_grid_ref.py", top,
-                 (int)(strlen(rel) - strlen("test_array_grid.c")), rel);
-        return access(out, R_OK);
-}
-
 int main(int argc, char **argv)
 {
         TEST_BACKEND_BEGIN(&argc, &argv);
-        snprintf(dir, sizeof dir, "/tmp/par-array-grid-XXXXXX");
-        if (!mkdtemp(dir)) {
-                perror("mkdtemp");
+        char script[1024];
+        if (nref_begin("array-grid") < 0)
+                return 1;
+        if (nref_script(argc, argv, "array_ref.py", script, sizeof script) < 0) {
+                fprintf(stderr, "array_ref.py not found\n");
                 return 1;
         }
-        char script[1024], specpath[128], cmd[2048];
-        if (argc > 1)
-                snprintf(script, sizeof script, "%s", argv[1]);
-        else if (find_script(script, sizeof script) < 0) {
-                fprintf(stderr, "array_grid_ref.py not found\n");
-                return 1;
-        }
-        snprintf(specpath, sizeof specpath, "%s/spec", dir);
-        spec = fopen(specpath, "w");
         make_data();
         for (int g = 0; g < NG; g++)
                 grid_cases(g);
@@ -921,11 +859,7 @@ int main(int argc, char **argv)
                 }
                 computed_cases(c, k);
                 if (k == 0) {
-                        fclose(spec);
-                        snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' '%s' '%s'", script,
-                                 specpath, dir);
-                        int rc = system(cmd);
-                        CHECK_MSG(rc == 0, "%s failed: %d", cmd, rc);
+                        nref_run(script);
                         printf("  %d NumPy cases\n", ncases);
                 }
                 printf("  %s\n", names[k]);
@@ -947,8 +881,6 @@ int main(int argc, char **argv)
         par_array *inputs[] = {yr, wa, va, ra, ra4, qa};
         for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++)
                 par_array_release(inputs[i]);
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-        if (system(cmd) != 0)
-                fprintf(stderr, "could not remove %s\n", dir);
+        nref_end();
         return test_backend_end(check_done("test_array_grid"));
 }

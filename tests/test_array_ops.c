@@ -30,6 +30,7 @@
 
 #include "backend_harness.h"
 #include "check.h"
+#include "numpy_ref.h"
 #include "kernels/rng.h"
 #include "par.h"
 
@@ -50,9 +51,6 @@ static double uniform(void)
 
 /* ---- reference cases ------------------------------------------------------------ */
 
-static char dir[64];
-static FILE *spec;
-
 typedef struct ref_case {
         char name[40];
         par_array *a;
@@ -64,12 +62,7 @@ static int ncases;
 
 static void write_file(const char *name, const double *p, size_t n)
 {
-        char path[128];
-        snprintf(path, sizeof path, "%s/%s", dir, name);
-        FILE *f = fopen(path, "wb");
-        CHECK(f && fwrite(p, sizeof *p, n, f) == n);
-        if (f)
-                fclose(f);
+        nref_write(name, p, n * sizeof *p);
 }
 
 /* Records a case: the lazy array (taken) and its NumPy expression. */
@@ -84,50 +77,14 @@ static void add_case(const char *name, par_array *a, const char *inputs,
         k->a = a;
         k->rel = rel;
         k->abs = abs;
-        fprintf(spec, "%s\t%s\t%s\n", name, inputs, expr);
-}
-
-static double *read_ref(const char *name, int *ndim, int64_t *rows, int64_t *cols)
-{
-        char path[128], line[160], nm[64];
-        snprintf(path, sizeof path, "%s/index", dir);
-        FILE *f = fopen(path, "r");
-        bool found = false;
-        while (f && !found && fgets(line, sizeof line, f))
-                found = sscanf(line, "%63s %d %" SCNd64 " %" SCNd64, nm, ndim, rows,
-                               cols) == 4 &&
-                        strcmp(nm, name) == 0;
-        if (f)
-                fclose(f);
-        if (!found)
-                return NULL;
-        size_t n = (size_t)(*rows * *cols);
-        double *d = malloc((n ? n : 1) * sizeof *d);
-        snprintf(path, sizeof path, "%s/%s.ref", dir, name);
-        f = fopen(path, "rb");
-        if (!f || fread(d, sizeof *d, n, f) != n) {
-                free(d);
-                d = NULL;
-        }
-        if (f)
-                fclose(f);
-        return d;
-}
-
-static bool close_to(double got, double want, double rel, double abs)
-{
-        if (isnan(want) || isnan(got))
-                return isnan(want) && isnan(got);
-        if (isinf(want) || isinf(got))
-                return got == want;
-        return fabs(got - want) <= abs + rel * fabs(want);
+        fprintf(nref_spec, "%s\t%s\t%s\n", name, inputs, expr);
 }
 
 static void compare_case(par_client *c, const ref_case *k)
 {
         int ndim;
         int64_t rows, cols;
-        double *want = read_ref(k->name, &ndim, &rows, &cols);
+        double *want = nref_read_f64(k->name, &ndim, &rows, &cols);
         CHECK_MSG(want != NULL, "no NumPy reference for %s", k->name);
         if (!want)
                 return;
@@ -151,7 +108,7 @@ static void compare_case(par_client *c, const ref_case *k)
                 for (int64_t i = 0; i < rows && par_ndarray_rows(v) == rows; i++)
                         for (int64_t j = 0; j < cols && par_ndarray_cols(v) == cols; j++) {
                                 double g = par_ndarray_get(v, i, j), w = want[i * cols + j];
-                                if (!close_to(g, w, k->rel, k->abs) && bad++ < 3)
+                                if (!nref_close(g, w, k->rel, k->abs) && bad++ < 3)
                                         fprintf(stderr,
                                                 "%s[%" PRId64 ", %" PRId64
                                                 "] = %.17g; NumPy %.17g\n",
@@ -687,7 +644,7 @@ static bool read_raw(const char *path, double *dst, size_t n)
 
 static int count_tmp_files(void)
 {
-        DIR *d = opendir(dir);
+        DIR *d = opendir(nref_dir);
         int n = 0;
         for (struct dirent *e; d && (e = readdir(d));)
                 n += strstr(e->d_name, ".tmp-") != NULL;
@@ -702,7 +659,7 @@ static void test_store(par_client *c)
         par_array *o2 = NULL;
         static double back[R * C];
         char path[128];
-        snprintf(path, sizeof path, "%s/store.raw", dir);
+        snprintf(path, sizeof path, "%s/store.raw", nref_dir);
         par_array *srcs[2] = {ax1, az};
         const double *data[2] = {X, Z};
         for (int k = 0; k < 2; k++)
@@ -758,7 +715,7 @@ static void test_store(par_client *c)
         CHECK(par_array_from_raw(path, 2, n2, PAR_ROW_MAJOR, 100, &o2, &err) == PAR_EINVAL);
         CHECK_MSG(strstr(err.message, "8024 bytes") != NULL, "%s", err.message);
         char missing[160];
-        snprintf(missing, sizeof missing, "%s/missing.raw", dir);
+        snprintf(missing, sizeof missing, "%s/missing.raw", nref_dir);
         CHECK(par_array_from_raw(missing, 1, n1, PAR_ROW_MAJOR, 100, &o2, &err) == PAR_EIO);
         CHECK(truncate(path, 800) == 0);
         CHECK(par_array_compute(c, rv, &vv, &err) < 0 && !vv);
@@ -766,7 +723,7 @@ static void test_store(par_client *c)
         par_array_release(rv);
         /* A folder that does not exist: PAR_EIO naming it; nothing left. */
         char bad_path[160];
-        snprintf(bad_path, sizeof bad_path, "%s/no/such/dir/x.raw", dir);
+        snprintf(bad_path, sizeof bad_path, "%s/no/such/dir/x.raw", nref_dir);
         CHECK(par_array_to_raw(c, ax, bad_path, PAR_ROW_MAJOR, &err) == PAR_EIO);
         CHECK(strstr(err.message, "no/such/dir") != NULL);
         /* A failing chunk: the old file stays, no temporary is left. */
@@ -997,7 +954,7 @@ static void test_oom(void)
         const par_allocator counting = {oom_malloc, oom_realloc, oom_free, NULL};
         (void)par_op_lookup("par.identity");
         char path[128];
-        snprintf(path, sizeof path, "%s/oom.raw", dir);
+        snprintf(path, sizeof path, "%s/oom.raw", nref_dir);
         double expect = 0, got = 0;
         oom_fail_at = -1;
         par_set_allocator(&counting);
@@ -1031,44 +988,16 @@ static void test_oom(void)
 
 /* ---- main --------------------------------------------------------------------------- */
 
-/* tests/array_ref.py, unless given as the first argument: next to this
- * file (__FILE__ is relative to the build folder, where meson runs tests,
- * and to the executable's parent folder). */
-static int find_script(char *out, size_t size)
-{
-        char self[512];
-        const char *rel = __FILE__;
-        snprintf(out, size, "%.*sarray_ref.py",
-                 (int)(strlen(rel) - strlen("test_array_ops.c")), rel);
-        if (access(out, R_OK) == 0)
-                return 0;
-        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-        if (n <= 0)
-                return -1;
-        self[n] = '\0';
-        char *top = dirname(dirname(self));
-        snprintf(out, size, "%s/%.*sarray_ref.py", top,
-                 (int)(strlen(rel) - strlen("test_array_ops.c")), rel);
-        return access(out, R_OK);
-}
-
 int main(int argc, char **argv)
 {
         TEST_BACKEND_BEGIN(&argc, &argv);
-        snprintf(dir, sizeof dir, "/tmp/par-array-ops-XXXXXX");
-        if (!mkdtemp(dir)) {
-                perror("mkdtemp");
+        char script[1024];
+        if (nref_begin("array-ops") < 0)
                 return 1;
-        }
-        char script[1024], specpath[128], cmd[2048];
-        if (argc > 1)
-                snprintf(script, sizeof script, "%s", argv[1]);
-        else if (find_script(script, sizeof script) < 0) {
+        if (nref_script(argc, argv, "array_ref.py", script, sizeof script) < 0) {
                 fprintf(stderr, "array_ref.py not found\n");
                 return 1;
         }
-        snprintf(specpath, sizeof specpath, "%s/spec", dir);
-        spec = fopen(specpath, "w");
         make_data();
         binary_cases();
         unary_cases();
@@ -1076,10 +1005,7 @@ int main(int argc, char **argv)
         reduction_cases();
         movement_cases();
         creation_cases();
-        fclose(spec);
-        snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' '%s' '%s'", script, specpath, dir);
-        int rc = system(cmd);
-        CHECK_MSG(rc == 0, "%s failed: %d", cmd, rc);
+        nref_run(script);
         printf("  %d NumPy cases\n", ncases);
 
         static const par_exec_kind kinds[] = {PAR_EXEC_POOL, PAR_EXEC_SERIAL};
@@ -1107,8 +1033,6 @@ int main(int argc, char **argv)
         par_array *inputs[] = {ax, ax1, axn, ay, az, at_, ab, aq, av, aw, ar};
         for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++)
                 par_array_release(inputs[i]);
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-        if (system(cmd) != 0)
-                fprintf(stderr, "could not remove %s\n", dir);
+        nref_end();
         return test_backend_end(check_done("test_array_ops"));
 }

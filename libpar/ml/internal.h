@@ -15,6 +15,18 @@
  * block). *out is a new reference (a itself when nothing is needed);
  * NULL a gives NULL. */
 int par__ml_input(par_array *a, par_array **out, par_error *err);
+/* par__ml_input of X and of y (which may be NULL); on failure neither is
+ * set (both NULL). */
+int par__ml_inputs(par_array *X, par_array *y, par_array **x2, par_array **y2,
+                   par_error *err);
+/* A prediction layer: one task per chunk of X (checked by the caller),
+ * op(chunk, coef blob of p doubles, intercept, extra...) (at most 4
+ * extra), named from `what` and a hash of X, the coefficients, the
+ * intercept and `seed`; 1-D, chunked as X's rows. */
+int par__ml_predict_layer(const char *what, const char *op, par_array *X,
+                          const double *coef, int64_t p, double intercept,
+                          uint64_t seed, size_t nextra, const par_arg *extra,
+                          par_array **out, par_error *err);
 /* X 2-d, y one column, chunked alike where lengths are known. */
 int par__ml_check_xy(const char *what, par_array *X, par_array *y, par_error *err);
 /* The chunk of y (one column) and of X (as many rows as y unless y is

@@ -260,6 +260,51 @@ int par__ml_input(par_array *a, par_array **out, par_error *err)
         return rc;
 }
 
+int par__ml_inputs(par_array *X, par_array *y, par_array **x2, par_array **y2,
+                   par_error *err)
+{
+        *y2 = NULL;
+        int rc = par__ml_input(X, x2, err);
+        if (rc == 0 && (rc = par__ml_input(y, y2, err)) < 0) {
+                par_array_release(*x2);
+                *x2 = NULL;
+        }
+        return rc;
+}
+
+int par__ml_predict_layer(const char *what, const char *op, par_array *X,
+                          const double *coef, int64_t p, double intercept,
+                          uint64_t seed, size_t nextra, const par_arg *extra,
+                          par_array **out, par_error *err)
+{
+        par_value *cv = par_value_blob(coef, (size_t)p * sizeof(double));
+        if (!cv)
+                return PAR__ENOMEM(err, what);
+        uint64_t h = par__value_token(cv, par__hash_bytes(X->name, strlen(X->name), seed));
+        uint64_t ib;
+        memcpy(&ib, &intercept, sizeof ib);
+        h = par__hash_mix(h ^ ib);
+        char name[128];
+        par__array_token(what, h, name, sizeof name);
+        par_graph *g = par_graph_new();
+        int rc = g ? 0 : PAR__ENOMEM(err, what);
+        par_arg args[7] = {par_arg_value(cv), par_arg_value(cv),
+                           par_arg_float64(intercept)};
+        for (size_t k = 0; k < nextra && k < 4; k++)
+                args[3 + k] = extra[k];
+        for (int64_t i = 0; i < X->nchunks && rc == 0; i++) {
+                args[0] = par_arg_key(X->name, i);
+                rc = par_graph_add(g, par_key_make(name, i), op, 3 + nextra, args, err);
+        }
+        par_value_release(cv);
+        if (rc < 0) {
+                par_graph_free(g);
+                return rc;
+        }
+        return par__array_new(g, name, 1, 1, X->nchunks, X->chunk_rows, 1, &X->layer,
+                              out, err);
+}
+
 int par__ml_check_xy(const char *what, par_array *X, par_array *y, par_error *err)
 {
         if (X->dtype != PAR_DTYPE_FLOAT64 || y->dtype != PAR_DTYPE_FLOAT64)
@@ -712,29 +757,8 @@ static int predict_in(const par_linear_regression *m, par_array *X, par_array **
         int rc = check_model("predict", m, X, err);
         if (rc < 0)
                 return rc;
-        par_value *cv = par_value_blob(m->coef, (size_t)m->n_features * sizeof(double));
-        if (!cv)
-                return PAR__ENOMEM(err, "predicting");
-        uint64_t h = par__value_token(cv, par__hash_bytes(X->name, strlen(X->name), 0));
-        uint64_t ib;
-        memcpy(&ib, &m->intercept, sizeof ib);
-        h = par__hash_mix(h ^ ib);
-        char name[128];
-        par__array_token("predict", h, name, sizeof name);
-        par_graph *g = par_graph_new();
-        rc = g ? 0 : PAR__ENOMEM(err, "predicting");
-        for (int64_t i = 0; i < X->nchunks && rc == 0; i++)
-                rc = par_graph_add(g, par_key_make(name, i), "par.ml.linear_predict", 3,
-                                   (par_arg[]){par_arg_key(X->name, i), par_arg_value(cv),
-                                               par_arg_float64(m->intercept)},
-                                   err);
-        par_value_release(cv);
-        if (rc < 0) {
-                par_graph_free(g);
-                return rc;
-        }
-        return par__array_new(g, name, 1, 1, X->nchunks, X->chunk_rows, 1, &X->layer,
-                              out, err);
+        return par__ml_predict_layer("predict", "par.ml.linear_predict", X, m->coef,
+                                     m->n_features, m->intercept, 0, 0, NULL, out, err);
 }
 
 static int score_in(par_client *c, const par_linear_regression *m, par_array *X,
@@ -782,19 +806,6 @@ static int score_in(par_client *c, const par_linear_regression *m, par_array *X,
 
 /* ---- the public entry points: other dtypes and chunk grids ------------------------------ */
 
-/* X and y as the models read them (par__ml_input); on failure neither. */
-static int inputs(par_array *X, par_array *y, par_array **x2, par_array **y2,
-                  par_error *err)
-{
-        *y2 = NULL;
-        int rc = par__ml_input(X, x2, err);
-        if (rc == 0 && (rc = par__ml_input(y, y2, err)) < 0) {
-                par_array_release(*x2);
-                *x2 = NULL;
-        }
-        return rc;
-}
-
 int par_linear_regression_fit(par_client *c, const par_linear_regression_opts *opts,
                               par_array *X, par_array *y, par_linear_regression *m,
                               par_error *err)
@@ -802,7 +813,7 @@ int par_linear_regression_fit(par_client *c, const par_linear_regression_opts *o
         par_array *x2, *y2;
         if (!c || !X || !y || !m)
                 return fit_in(c, opts, X, y, m, err);
-        int rc = inputs(X, y, &x2, &y2, err);
+        int rc = par__ml_inputs(X, y, &x2, &y2, err);
         if (rc == 0)
                 rc = fit_in(c, opts, x2, y2, m, err);
         par_array_release(x2);
@@ -816,7 +827,7 @@ int par_linear_regression_predict(const par_linear_regression *m, par_array *X,
         par_array *x2, *y2;
         if (!X || !out)
                 return predict_in(m, X, out, err);
-        int rc = inputs(X, NULL, &x2, &y2, err);
+        int rc = par__ml_inputs(X, NULL, &x2, &y2, err);
         if (rc == 0)
                 rc = predict_in(m, x2, out, err);
         else
@@ -832,7 +843,7 @@ int par_linear_regression_score(par_client *c, const par_linear_regression *m,
         par_array *x2, *y2;
         if (!c || !X || !y || !r2)
                 return score_in(c, m, X, y, r2, err);
-        int rc = inputs(X, y, &x2, &y2, err);
+        int rc = par__ml_inputs(X, y, &x2, &y2, err);
         if (rc == 0)
                 rc = score_in(c, m, x2, y2, r2, err);
         par_array_release(x2);

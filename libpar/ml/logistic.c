@@ -149,33 +149,11 @@ static int predict_layer(const par_logistic_regression *m, par_array *X, int mod
         int rc = check_model(what, m, X, err);
         if (rc < 0)
                 return rc;
-        par_value *cv = par_value_blob(m->coef, (size_t)m->n_features * sizeof(double));
-        if (!cv)
-                return PAR__ENOMEM(err, what);
-        uint64_t h = par__value_token(cv, par__hash_bytes(X->name, strlen(X->name),
-                                                          0x6c6f67u + (uint64_t)mode));
-        uint64_t ib;
-        memcpy(&ib, &m->intercept, sizeof ib);
-        h = par__hash_mix(h ^ ib);
-        char name[128];
-        par__array_token(what, h, name, sizeof name);
-        par_graph *g = par_graph_new();
-        rc = g ? 0 : PAR__ENOMEM(err, what);
-        for (int64_t i = 0; i < X->nchunks && rc == 0; i++)
-                rc = par_graph_add(g, par_key_make(name, i), "par.ml.logistic_predict", 4,
-                                   (par_arg[]){par_arg_key(X->name, i), par_arg_value(cv),
-                                               par_arg_float64(m->intercept),
-                                               par_arg_int64(mode)},
-                                   err);
-        par_value_release(cv);
-        if (rc < 0) {
-                par_graph_free(g);
-                return rc;
-        }
-        return par__array_new(g, name, 1, 1, X->nchunks, X->chunk_rows, 1, &X->layer,
-                              out, err);
+        return par__ml_predict_layer(what, "par.ml.logistic_predict", X, m->coef,
+                                     m->n_features, m->intercept,
+                                     0x6c6f67u + (uint64_t)mode, 1,
+                                     (par_arg[]){par_arg_int64(mode)}, out, err);
 }
-
 
 static int score_in(par_client *c, const par_logistic_regression *m, par_array *X,
                     par_array *y, double *accuracy, par_error *err)
@@ -243,10 +221,8 @@ int par_logistic_regression_fit(par_client *c, const par_logistic_regression_opt
 {
         if (!c || !X || !y || !m)
                 return fit_in(c, opts, X, y, m, err);
-        par_array *x2 = NULL, *y2 = NULL;
-        int rc = par__ml_input(X, &x2, err);
-        if (rc == 0)
-                rc = par__ml_input(y, &y2, err);
+        par_array *x2, *y2;
+        int rc = par__ml_inputs(X, y, &x2, &y2, err);
         if (rc == 0)
                 rc = fit_in(c, opts, x2, y2, m, err);
         par_array_release(x2);
@@ -288,10 +264,8 @@ int par_logistic_regression_score(par_client *c, const par_logistic_regression *
 {
         if (!c || !X || !y || !accuracy)
                 return score_in(c, m, X, y, accuracy, err);
-        par_array *x2 = NULL, *y2 = NULL;
-        int rc = par__ml_input(X, &x2, err);
-        if (rc == 0)
-                rc = par__ml_input(y, &y2, err);
+        par_array *x2, *y2;
+        int rc = par__ml_inputs(X, y, &x2, &y2, err);
         if (rc == 0)
                 rc = score_in(c, m, x2, y2, accuracy, err);
         par_array_release(x2);

@@ -22,8 +22,9 @@
  * describe the local part, which MPI clients do not use). MPI clients
  * come one at a time, so free one before making the next.
  *
- * A check that is truly about the local executor (not about results) is
- * skipped under MPI with TEST_SKIP_IF_MPI(why): each skip is printed and
+ * A check that is truly about the local executor (not about results), or
+ * one the MPI world rules out (TEST_WHY_ALLOCATOR), is skipped under MPI
+ * with TEST_SKIP_IF_MPI(why): each skip is printed and
  * counted, and test_backend_end prints the count. Keep them rare.
  *
  * In sanitizer builds the MPI mode exits 77 (skipped): OpenMPI is not
@@ -50,6 +51,14 @@ static inline bool test_backend_is_mpi(void)
 /* Says why a check is skipped under MPI and counts it; true under MPI:
  *   if (!TEST_SKIP_IF_MPI("counts the pool's threads")) CHECK(...); */
 #define TEST_SKIP_IF_MPI(why) test_backend_skip_((why), __FILE__, __LINE__)
+
+/* Why the allocation-failure loops do not run under MPI: par_set_allocator
+ * may only be called while no par object exists, and the MPI world's
+ * driver thread lives from par_mpi_start to par_mpi_finish, across the
+ * clients (swapping the allocator under it hung runs). */
+#define TEST_WHY_ALLOCATOR                                                  \
+        "allocation failures: par_set_allocator wants no par object alive, " \
+        "and an MPI world's driver thread outlives its clients"
 
 static inline bool test_backend_skip_(const char *why, const char *file,
                                       int line)

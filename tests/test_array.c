@@ -768,6 +768,8 @@ static int oom_scenario(double *sum)
 
 static void test_oom(void)
 {
+        if (TEST_SKIP_IF_MPI(TEST_WHY_ALLOCATOR))
+                return;
         const par_allocator counting = {oom_malloc, oom_realloc, oom_free, NULL};
         (void)par_op_lookup("par.identity"); /* the registry, before counting */
         double expect = 0, got = 0;

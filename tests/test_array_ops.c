@@ -951,6 +951,8 @@ static int oom_scenario(const char *path, double *sum)
 
 static void test_oom(void)
 {
+        if (TEST_SKIP_IF_MPI(TEST_WHY_ALLOCATOR))
+                return;
         const par_allocator counting = {oom_malloc, oom_realloc, oom_free, NULL};
         (void)par_op_lookup("par.identity");
         char path[128];

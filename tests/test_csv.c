@@ -1476,6 +1476,8 @@ static int oom_workload(const char *text, size_t n)
 
 static void test_oom(void)
 {
+        if (TEST_SKIP_IF_MPI(TEST_WHY_ALLOCATOR))
+                return;
         size_t rows = 6000;
         char *text = malloc(rows * 32 + 64);
         size_t n = (size_t)sprintf(text, "a,a,\"c\",\n");

@@ -689,6 +689,8 @@ static int oom_scenario(const data *lin, const data *logi)
 
 static void test_oom(void)
 {
+        if (TEST_SKIP_IF_MPI(TEST_WHY_ALLOCATOR))
+                return;
         data lin = make_linear(100, 3), logi = make_logistic(100, 2);
         const par_allocator counting = {oom_malloc, oom_realloc, oom_free, NULL};
         par_set_allocator(&counting);

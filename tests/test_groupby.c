@@ -675,6 +675,8 @@ static int oom_scenario(void)
  * status, and frees every block. */
 static void check_oom(void)
 {
+        if (TEST_SKIP_IF_MPI(TEST_WHY_ALLOCATOR))
+                return;
         par_set_allocator(&(par_allocator){t_malloc, t_realloc, t_free, NULL});
         long k = 0, clean = 0, bad = 0;
         for (;; k++) {
